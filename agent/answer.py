@@ -1,0 +1,103 @@
+"""One customer question in, one grounded reply out: scope check, retrieval, generation, citations.
+
+The reply either cites the evidence it rests on or is a fixed, polite refusal that offers a human:
+the model's own knowledge is never an answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from agent.citations import resolve_citations
+from agent.llm import ChatLLM
+from agent.prompting import load_prompt, render
+from agent.reply import Delta, Final, Intent, Reply
+from agent.scope import out_of_scope
+from agent.support import check_support
+from knowledge import Evidence, HybridRetriever, KnowledgeBase, SearchFilters
+from knowledge.documents import Audience
+from knowledge.metadata import detect_language
+from settings import Settings
+
+
+class Answerer:
+    def __init__(self, settings: Settings, kb: KnowledgeBase, llm: ChatLLM) -> None:
+        self.settings = settings
+        self.retriever = HybridRetriever(kb, candidates=settings.candidates)
+        self.llm = llm
+        self.filters = SearchFilters(audience=Audience.CUSTOMER)
+
+    def run(self, question: str) -> Reply:
+        final = None
+        for event in self.stream(question):
+            if isinstance(event, Final):
+                final = event.reply
+        assert final is not None
+        return final
+
+    def supported(self, evidence: list[Evidence]) -> bool:
+        """Whether retrieval found anything close enough to ground an answer on."""
+        return bool(evidence) and (evidence[0].dense_score or 0.0) >= self.settings.min_dense_score
+
+    def stream(self, question: str) -> Iterator[Delta | Final]:
+        started = time.perf_counter()
+        question = question.strip()
+        language = detect_language(question)
+        prompt = load_prompt("answer", language)
+        timings: dict[str, float] = {}
+
+        def refuse(reason: str, text: str, intent: Intent = Intent.QUESTION) -> Final:
+            timings["total"] = time.perf_counter() - started
+            return Final(Reply(text=text, citations=(), refused=True, intent=intent, language=language,
+                               handoff=False, timings=dict(timings), refusal_reason=reason))
+
+        if not question:
+            yield refuse("empty", prompt["refusal"])
+            return
+        verdict = out_of_scope(question, language)
+        if verdict is not None:
+            yield refuse(f"out_of_scope:{verdict.topic}", render(prompt["out_of_scope"], reason=verdict.reason),
+                         Intent.OUT_OF_SCOPE)
+            return
+
+        t0 = time.perf_counter()
+        evidence = self.retriever.run(question, self.settings.answer_evidence, self.filters)
+        timings["retrieve"] = time.perf_counter() - t0
+        if not self.supported(evidence):
+            yield refuse("no_evidence", prompt["refusal"])
+            return
+
+        system = render(prompt["system"], institution=self.settings.institution,
+                        assistant=self.settings.assistant_name)
+        user = render(prompt["user"], question=question, evidence=[
+            {"n": i, "title": e.document.title, "section": e.chunk.section(), "text": e.chunk.text}
+            for i, e in enumerate(evidence, 1)
+        ])
+        marker = prompt["no_answer_marker"]
+        t1 = time.perf_counter()
+        text, holding = "", True
+        for piece in self.llm.stream(system, user):
+            if "first_token" not in timings:
+                timings["first_token"] = time.perf_counter() - t1
+            text += piece
+            if holding:  # hold output back while it could still be the no-answer marker
+                head = text.strip()
+                if marker.startswith(head) or head.startswith(marker):
+                    continue
+                holding, piece = False, text
+            yield Delta(piece)
+        timings["generate"] = time.perf_counter() - t1
+
+        if marker in text:
+            yield refuse("model_found_no_answer", prompt["refusal"])
+            return
+        cleaned, _ = resolve_citations(text, evidence)
+        checked = check_support(cleaned, [f"{e.citation_label()}\n{e.chunk.text}" for e in evidence])
+        cleaned, citations = resolve_citations(checked.text, evidence)
+        if not citations:
+            yield refuse("unsupported", prompt["refusal"])
+            return
+        timings["total"] = time.perf_counter() - started
+        yield Final(Reply(text=cleaned, citations=citations, refused=False, intent=Intent.QUESTION,
+                          language=language, timings=timings))

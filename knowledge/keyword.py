@@ -1,0 +1,58 @@
+"""Keyword search: BM25 (bm25s) over Chinese-aware tokens (jieba search mode) and lower-cased words."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import bm25s
+import jieba
+import numpy as np
+
+jieba.setLogLevel(logging.WARNING)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+_TOKEN = re.compile(r"[\w.%]+", re.UNICODE)
+_STOPWORDS = frozenset(
+    "的 了 是 在 和 与 或 及 吗 呢 吧 啊 么 我 你 您 我们 你们 请问 什么 怎么 如何 多少 哪些 是否 可以 能 会 有 "
+    "the a an of to and or is are be in on for what how which can do does i my your it this that".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    tokens = []
+    for token in jieba.lcut_for_search(text.lower()):
+        token = token.strip()
+        if token and _TOKEN.fullmatch(token) and token not in _STOPWORDS:
+            tokens.append(token.strip("."))
+    return [t for t in tokens if t]
+
+
+class KeywordIndex:
+    def __init__(self, bm25: bm25s.BM25, size: int) -> None:
+        self._bm25 = bm25
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: list[str]) -> KeywordIndex:
+        bm25 = bm25s.BM25()
+        corpus = [tokenize(t) or ["\u2205"] for t in texts]  # an empty row still needs a token
+        bm25.index(corpus, show_progress=False)
+        return cls(bm25, len(texts))
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder))
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> KeywordIndex:
+        return cls(bm25s.BM25.load(str(folder)), size)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(row, score) pairs, best first; rows without a shared term are left out."""
+        vocab = self._bm25.vocab_dict
+        terms = [t for t in tokenize(query) if t in vocab]
+        if not terms or self.size == 0:
+            return []
+        rows, scores = self._bm25.retrieve([terms], k=min(k, self.size), show_progress=False)
+        return [(int(r), float(s)) for r, s in zip(np.ravel(rows), np.ravel(scores), strict=True) if s > 0]

@@ -1,0 +1,87 @@
+"""Hybrid retrieval: FAISS dense vectors + BM25 keywords, fused by reciprocal rank, then filtered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from knowledge.documents import Audience, Document, DocumentKind, Evidence
+from knowledge.store import KnowledgeBase
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Which documents may answer. ``as_of`` keeps only documents in force that day (today by default)."""
+
+    audience: Audience | None = None
+    kinds: tuple[DocumentKind, ...] = ()
+    products: tuple[str, ...] = ()
+    language: str | None = None
+    as_of: date | None = None
+
+    def admits(self, document: Document) -> bool:
+        if self.audience is Audience.CUSTOMER and document.audience is not Audience.CUSTOMER:
+            return False  # staff-only material never reaches customers
+        if self.kinds and document.kind not in self.kinds:
+            return False
+        if self.products and not set(self.products) & set(document.products):
+            return False
+        if self.language and document.language != self.language:
+            return False
+        return document.in_force_on(self.as_of or date.today())
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, row in enumerate(ranking):
+            scores[row] = scores.get(row, 0.0) + 1.0 / (k + rank + 1)
+    return scores
+
+
+class HybridRetriever:
+    def __init__(self, kb: KnowledgeBase, candidates: int = 30) -> None:
+        self.kb = kb
+        self.candidates = candidates
+
+    def run(self, query: str, top_k: int = 5, filters: SearchFilters | None = None) -> list[Evidence]:
+        """Best ``top_k`` evidence chunks for ``query``, each with its fused and dense scores."""
+        query = query.strip()
+        if not query:
+            return []
+        snap = self.kb.snapshot()
+        if not snap.chunks:
+            return []
+        filters = filters or SearchFilters()
+        allowed = [filters.admits(snap.document_of(c)) for c in snap.chunks]
+        pool = min(len(snap.chunks), max(self.candidates, top_k) * 4)
+
+        qvec = self.kb.embedder.query_vector(query)
+        dense_scores, dense_rows = snap.dense.search(qvec.reshape(1, -1), pool)
+        cosine = {int(r): float(s) for r, s in zip(dense_rows[0], dense_scores[0], strict=True) if r >= 0}
+        dense_rank = [r for r in cosine if allowed[r]][: self.candidates]
+        keyword_hits = snap.keyword.search(query, pool)
+        keyword_score = {r: s for r, s in keyword_hits}
+        keyword_rank = [r for r, _ in keyword_hits if allowed[r]][: self.candidates]
+
+        fused = reciprocal_rank_fusion([dense_rank, keyword_rank])
+        best = sorted(fused, key=lambda r: -fused[r])[:top_k]
+        missing = [r for r in best if r not in cosine]
+        if missing:  # keyword-only hits still get a comparable dense score
+            vectors = np.vstack([snap.dense.reconstruct(r) for r in missing])
+            cosine.update({r: float(s) for r, s in zip(missing, vectors @ qvec, strict=True)})
+        return [
+            Evidence(
+                chunk=snap.chunks[r],
+                document=snap.document_of(snap.chunks[r]),
+                score=fused[r],
+                rank=i + 1,
+                dense_score=cosine[r],
+                keyword_score=keyword_score.get(r),
+            )
+            for i, r in enumerate(best)
+        ]

@@ -1,0 +1,105 @@
+"""The one settings object of the product.
+
+Every knob lives here, read in this order (first wins): keyword arguments, environment variables
+prefixed ``DE_`` (plus the conventional ``LLM_BASE_URL`` / ``LLM_API_KEY`` / ``LLM_MODEL``), a TOML
+file (``DE_CONFIG`` or ``./digital-employee.toml``), then the defaults below. Rooms receive a
+``Settings`` instance as an argument; nothing reads the environment behind their back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = "digital-employee.toml"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("DE_CONFIG", DEFAULT_CONFIG_FILE))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DE_", extra="ignore", populate_by_name=True)
+
+    # Where everything the product writes lives: knowledge bases, model cache, databases.
+    data_dir: Path = Path("data")
+    # Assembled model files; defaults to <data_dir>/models.
+    models_dir: Path | None = None
+    # Documents of the knowledge base used when none is named; None means the built-in demo.
+    kb_source: Path | None = None
+    kb_name: str = "default"
+
+    # LLM. Empty base URL: the packaged GGUF served in-process by llama.cpp on loopback.
+    llm_model: Literal["qwen2.5-1.5b", "qwen2.5-0.5b"] = "qwen2.5-1.5b"
+    llm_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DE_LLM_BASE_URL", "LLM_BASE_URL", "llm_base_url")
+    )
+    llm_api_key: str = Field(
+        default="not-needed", validation_alias=AliasChoices("DE_LLM_API_KEY", "LLM_API_KEY", "llm_api_key")
+    )
+    llm_served_model: str = Field(
+        default="local",
+        validation_alias=AliasChoices("DE_LLM_SERVED_MODEL", "LLM_MODEL", "llm_served_model"),
+        description="Model name sent to an external OpenAI-compatible server.",
+    )
+    llm_threads: int = max(1, os.cpu_count() or 1)
+    llm_context: int = 4096
+    llm_max_tokens: int = 320
+    llm_temperature: float = 0.1
+    llm_timeout_s: float = 120.0
+
+    # Who the digital employee is (shown to customers and written into prompts).
+    institution: str = "示例海湾银行 Example Harbour Bank"
+    assistant_name: str = "小海 Harbour"
+
+    # Retrieval and answering.
+    top_k: int = 5
+    # Evidence chunks put into the answer prompt; each costs prefill time on a CPU.
+    answer_evidence: int = 3
+    candidates: int = 30
+    # Below this cosine similarity of the best dense hit the knowledge base has nothing relevant.
+    min_dense_score: float = 0.83
+
+    # Web app.
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @property
+    def model_cache(self) -> Path:
+        return self.models_dir if self.models_dir is not None else self.data_dir / "models"
+
+    @property
+    def kb_dir(self) -> Path:
+        return self.data_dir / "kb" / self.kb_name
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)
+
+
+def offline_environment() -> None:
+    """Forbid hub downloads for every library we load; the product ships its weights."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ[name] = "1"
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+__all__ = ["Settings", "offline_environment"]

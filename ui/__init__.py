@@ -1,0 +1,1 @@
+"""Surfaces: the `digital-employee` CLI, the Gradio web app and the HTTP API. No business logic here."""

