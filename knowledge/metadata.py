@@ -45,6 +45,8 @@ def build_document(parsed: ParsedFile, source: str) -> Document:
     products = meta.get("products") or ()
     if isinstance(products, str):
         products = [products]
+    if not isinstance(products, (list, tuple)):
+        raise DocumentError(f"{parsed.path}: products must be a list of tags like [term-life], not {products!r}")
     try:
         kind = DocumentKind.from_str(str(meta.get("kind", "product")))
         audience = Audience.from_str(str(meta.get("audience", "customer")))

@@ -14,6 +14,7 @@ from charset_normalizer import from_bytes
 MAX_FILE_BYTES = 50 * 1024 * 1024
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
 
+_CJK_OR_ASCII = re.compile(r"[\u0020-\u007e\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…·]")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 
 
@@ -29,10 +30,23 @@ class ParsedFile:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+def _looks_chinese(text: str) -> bool:
+    visible = [ch for ch in text if not ch.isspace()]
+    readable = sum(1 for ch in visible if _CJK_OR_ASCII.match(ch))
+    return bool(visible) and readable / len(visible) > 0.9
+
+
 def decode_bytes(raw: bytes, path: Path) -> str:
-    """UTF-8 first (the common case), then charset detection for GBK/GB18030 and friends."""
+    """UTF-8 first (the common case), then GB18030 (a superset of GBK, the usual legacy encoding of
+    Chinese documents) when it yields readable Chinese, then charset detection for the rest."""
     try:
         return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+        if _looks_chinese(text):
+            return text
     except UnicodeDecodeError:
         pass
     best = from_bytes(raw).best()
@@ -47,7 +61,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
         return {}, text
     try:
         meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as err:
+    except (yaml.YAMLError, ValueError) as err:  # ValueError: date-shaped values that are no dates
         raise DocumentError(f"{path}: the front matter is not valid YAML ({err})") from None
     if not isinstance(meta, dict):
         raise DocumentError(f"{path}: the front matter must be a YAML mapping of key: value lines")

@@ -162,6 +162,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         report = IngestReport()
         with self._writer_lock():
+            self._remove_partials()
             documents, chunks = self._current_contents()
             by_source = {d.source: d for d in documents.values()}
             files = collect_files(paths)
@@ -257,7 +258,10 @@ class KnowledgeBase:
         old = [p for p in finished if p.name != keep][: max(0, len(finished) - _KEEP_GENERATIONS)]
         for path in old:
             shutil.rmtree(path, ignore_errors=True)
-        for partial in generations.glob(".*.partial"):  # left by a crashed writer (we hold the lock)
+
+    def _remove_partials(self) -> None:
+        """Staging folders left by a writer that crashed; safe because we hold the writer lock."""
+        for partial in (self.folder / "generations").glob(".*.partial"):
             shutil.rmtree(partial, ignore_errors=True)
 
 

