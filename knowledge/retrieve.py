@@ -57,16 +57,21 @@ class HybridRetriever:
         if not snap.chunks:
             return []
         filters = filters or SearchFilters()
-        allowed = [filters.admits(snap.document_of(c)) for c in snap.chunks]
+        # Filters judge documents, not chunks: a per-query pass over every chunk would not scale.
+        admitted = {doc_id for doc_id, doc in snap.documents.items() if filters.admits(doc)}
+
+        def allowed(row: int) -> bool:
+            return snap.chunks[row].document_id in admitted
+
         pool = min(len(snap.chunks), max(self.candidates, top_k) * 4)
 
         qvec = self.kb.embedder.query_vector(query)
         dense_scores, dense_rows = snap.dense.search(qvec.reshape(1, -1), pool)
         cosine = {int(r): float(s) for r, s in zip(dense_rows[0], dense_scores[0], strict=True) if r >= 0}
-        dense_rank = [r for r in cosine if allowed[r]][: self.candidates]
+        dense_rank = [r for r in cosine if allowed(r)][: self.candidates]
         keyword_hits = snap.keyword.search(query, pool)
         keyword_score = {r: s for r, s in keyword_hits}
-        keyword_rank = [r for r, _ in keyword_hits if allowed[r]][: self.candidates]
+        keyword_rank = [r for r, _ in keyword_hits if allowed(r)][: self.candidates]
 
         fused = reciprocal_rank_fusion([dense_rank, keyword_rank])
         best = sorted(fused, key=lambda r: -fused[r])[:top_k]
