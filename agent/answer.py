@@ -24,7 +24,7 @@ from settings import Settings
 class Answerer:
     def __init__(self, settings: Settings, kb: KnowledgeBase, llm: ChatLLM) -> None:
         self.settings = settings
-        self.retriever = HybridRetriever(kb, candidates=settings.candidates)
+        self.retriever = HybridRetriever(kb, settings.candidates, settings.dense_weight, settings.rrf_k)
         self.llm = llm
         self.filters = SearchFilters(audience=Audience.CUSTOMER)
 

@@ -25,7 +25,7 @@ def kb_source(settings: Settings) -> Path:
 
 def open_knowledge_base(settings: Settings, progress: ProgressFn | None = None) -> KnowledgeBase:
     """The configured knowledge base, built from its source folder if it has never been built."""
-    kb = KnowledgeBase(settings.kb_dir)
+    kb = KnowledgeBase(settings.kb_dir, max_file_bytes=settings.max_file_bytes)
     if not kb.exists():
         report: IngestReport = kb.ingest([kb_source(settings)], progress)
         if not kb.exists():

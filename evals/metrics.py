@@ -1,9 +1,11 @@
 """Metrics that judge by text, never by chunk ids (chunking is the system's own choice).
 
 Relevance rule: a retrieved text is relevant to a case when, after removing whitespace and Markdown
-emphasis, it contains one of the gold evidence spans, or the two share a common run of at least
-``OVERLAP_SHARE`` of the span's length (so a chunk holding most of a span cut across a chunk
-boundary still counts).
+emphasis, it contains one of the gold evidence spans, or the two share a common run of characters at
+least ``OVERLAP_SHARE`` as long as the shorter of the two (and at least ``MIN_RUN`` characters). So a
+chunk holding most of a span cut across a chunk boundary counts, and so does a chunk that lies inside a
+long span (a 500-character chunk of a 5,000-character clause), but a chunk that merely shares a
+common phrase with the span does not.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from difflib import SequenceMatcher
 
 OVERLAP_SHARE = 0.6
+MIN_RUN = 20
 _SPACE = re.compile(r"[\s*_`|]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
 
@@ -27,7 +30,8 @@ def overlaps(text: str, span: str) -> bool:
     if s in t:
         return True
     match = SequenceMatcher(None, t, s, autojunk=False).find_longest_match(0, len(t), 0, len(s))
-    return match.size >= max(4, OVERLAP_SHARE * len(s))
+    need = max(OVERLAP_SHARE * min(len(t), len(s)), min(MIN_RUN, OVERLAP_SHARE * len(s)), 4)
+    return match.size >= need
 
 
 def is_relevant(text: str, evidence: tuple[str, ...]) -> bool:

@@ -103,7 +103,8 @@ def run_cases(settings: Settings, cases: Path | None = None, corpus: Path | None
     if corpus is not None:
         key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:10]
         settings = settings.model_copy(update={"kb_source": corpus, "kb_name": f"eval-{key}"})
-        KnowledgeBase(settings.kb_dir).ingest([corpus])  # incremental: only changed files are re-read
+        # incremental: only changed files are re-read
+        KnowledgeBase(settings.kb_dir, max_file_bytes=settings.max_file_bytes).ingest([corpus])
     loaded = load_cases(cases or demo_questions(), limit)
     answerer = build_answerer(settings)
     results = [run_case(answerer, case, retrieval_only)

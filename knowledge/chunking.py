@@ -1,8 +1,10 @@
 """Split a document along its own structure so every chunk can be cited by section.
 
-Headings come from Markdown (``#`` .. ``######``) and from Chinese legal structure (编/章/节/条) at the
-start of a line. A chunk is one section's text; a section longer than ``max_chars`` is split between
-sentences, never inside one, unless a single sentence is itself over twice the limit.
+Headings come from Markdown (``#`` .. ``######``), from Chinese legal structure (编/章/节/条), from
+numbered clauses of policy wordings (``5.3 保险费自动垫交``) and from English legal units (Chapter,
+Part, Section, Article, Clause), each at the start of a line. A chunk is one section's text; a section
+longer than ``max_chars`` is split between sentences, never inside one, unless a single sentence is
+itself over twice the limit.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ _CN_NUMERAL = r"[一二三四五六七八九十百千零〇两\d]+"
 _LEGAL_HEADING = re.compile(rf"^\s*(第{_CN_NUMERAL}(编|章|节|条))(?:[\s　]+(.*))?$")
 # Below any Markdown level a document is likely to use for titles, in the order of legal structure.
 _LEGAL_LEVEL = {"编": 2, "章": 3, "节": 4, "条": 5}
+# "5.3 保险费自动垫交 您可以…": two to four small numbers, then a space and a word (not "2.35 %").
+_NUMBERED_CLAUSE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){1,3})[\s　]+(?=[\u4e00-\u9fffA-Z])(.*)$")
+_ENGLISH_UNIT = re.compile(r"^\s*(Chapter|Part|Section|Article|Clause)\s+(\d+|[IVXLC]+)\b[.:]?\s*(.*)$", re.IGNORECASE)
+_ENGLISH_LEVEL = {"chapter": 3, "part": 3, "section": 4, "article": 5, "clause": 5}
+_SHORT_TITLE = 16  # a leading phrase this short before a space reads as the clause's title
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.:：])(?=\s)|\n+")
 
 
@@ -43,6 +50,19 @@ def _heading(line: str) -> tuple[int, str, bool] | None:
             return _LEGAL_LEVEL[unit], legal.group(1), bool(rest)
         label = f"{legal.group(1)} {rest}".strip()
         return _LEGAL_LEVEL[unit], label, False
+    numbered = _NUMBERED_CLAUSE.match(line)
+    if numbered:
+        number, rest = numbered.group(1), numbered.group(2).strip()
+        first = re.split(r"[\s　]", rest, maxsplit=1)
+        title = first[0] if len(first) == 2 and len(first[0]) <= _SHORT_TITLE else ""
+        return 5 + number.count("."), f"{number} {title}".strip(), bool(rest)
+    english = _ENGLISH_UNIT.match(line)
+    if english:
+        unit, number, rest = english.group(1).lower(), english.group(2), english.group(3).strip()
+        label = f"{english.group(1).title()} {number}"
+        if unit in ("article", "clause"):
+            return _ENGLISH_LEVEL[unit], label, bool(rest)
+        return _ENGLISH_LEVEL[unit], f"{label} {rest}".strip(), False
     return None
 
 

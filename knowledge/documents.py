@@ -47,6 +47,8 @@ class Document:
     expiry_date: date | None = None
     audience: Audience = Audience.CUSTOMER
     products: tuple[str, ...] = ()
+    # The part of ``source`` this document is ("" for a whole file; a passage id in a JSONL corpus).
+    locator: str = ""
 
     def in_force_on(self, day: date) -> bool:
         if self.effective_date and day < self.effective_date:
@@ -63,6 +65,7 @@ class Chunk:
     section_path: tuple[str, ...]
     start: int
     end: int
+    page: int | None = None  # 1-based page of the chunk's start, for paged formats (PDF)
 
     def section(self) -> str:
         return " > ".join(self.section_path)
@@ -78,5 +81,7 @@ class Evidence:
     keyword_score: float | None = None
 
     def citation_label(self) -> str:
-        section = self.chunk.section()
-        return f"{self.document.title} > {section}" if section else self.document.title
+        parts = [self.document.title, self.chunk.section()]
+        if self.chunk.page is not None:
+            parts.append(f"p. {self.chunk.page}")
+        return " > ".join(p for p in parts if p)

@@ -32,8 +32,9 @@ def _as_date(value: Any, key: str, parsed: ParsedFile) -> date | None:
         raise DocumentError(f"{parsed.path}: {key} {value!r} is not a date like 2026-01-31") from None
 
 
-def document_id(source: str) -> str:
-    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+def document_id(source: str, locator: str = "") -> str:
+    key = f"{source}#{locator}" if locator else source
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
 def build_document(parsed: ParsedFile, source: str) -> Document:
@@ -41,7 +42,7 @@ def build_document(parsed: ParsedFile, source: str) -> Document:
     title = str(meta.get("title") or "").strip()
     if not title:
         h1 = _H1.search(parsed.text)
-        title = h1.group(1) if h1 else parsed.path.stem
+        title = h1.group(1).strip() if h1 else parsed.path.stem
     products = meta.get("products") or ()
     if isinstance(products, str):
         products = [products]
@@ -53,7 +54,7 @@ def build_document(parsed: ParsedFile, source: str) -> Document:
     except ValueError as err:
         raise DocumentError(f"{parsed.path}: {err}") from None
     return Document(
-        id=str(meta.get("id") or document_id(source)),
+        id=str(meta.get("id") or document_id(source, parsed.locator)),
         title=title,
         source=source,
         kind=kind,
@@ -64,4 +65,5 @@ def build_document(parsed: ParsedFile, source: str) -> Document:
         expiry_date=_as_date(meta.get("expiry_date"), "expiry_date", parsed),
         audience=audience,
         products=tuple(str(p) for p in products),
+        locator=parsed.locator,
     )

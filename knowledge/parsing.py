@@ -1,18 +1,34 @@
-"""Turn a file into text plus metadata. One parser per format; errors name the file and the fix."""
+"""Turn a file into text plus metadata. One parser per format (``knowledge.formats``); errors name the
+file and say what to do, so one bad file in a batch never stops the others."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 import yaml
 from charset_normalizer import from_bytes
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
-SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt")
+MAX_FILE_BYTES = 100 * 1024 * 1024
+
+# suffix -> "module:function"; each function takes (path, raw bytes) and returns a list of ParsedFile.
+# Imported on first use so a plain-text knowledge base never loads a PDF library.
+_PARSERS = {
+    ".md": "knowledge.parsing:parse_markdown",
+    ".markdown": "knowledge.parsing:parse_markdown",
+    ".txt": "knowledge.parsing:parse_plain_text",
+    ".pdf": "knowledge.formats.pdf:parse_pdf",
+    ".docx": "knowledge.formats.docx:parse_docx",
+    ".html": "knowledge.formats.html:parse_html",
+    ".htm": "knowledge.formats.html:parse_html",
+    ".jsonl": "knowledge.formats.passages:parse_passages",
+}
+SUPPORTED_SUFFIXES = tuple(_PARSERS)
 
 _CJK_OR_ASCII = re.compile(r"[\u0020-\u007e\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’—…·]")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
@@ -24,10 +40,31 @@ class DocumentError(ValueError):
 
 @dataclass(frozen=True)
 class ParsedFile:
+    """One document's text. A file usually gives one; a passages JSONL file gives one per passage."""
+
     path: Path
     text: str
     content_hash: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Which part of the file this is ("" for the whole file; the passage id inside a JSONL file).
+    locator: str = ""
+    # Character offsets in ``text`` where page 1, 2, ... begin (paged formats such as PDF only).
+    page_starts: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding character ``offset``, or None for formats without pages."""
+        if not self.page_starts:
+            return None
+        page = 0
+        for n, start in enumerate(self.page_starts, 1):
+            if start > offset:
+                break
+            page = n
+        return max(page, 1)
+
+
+def sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _looks_chinese(text: str) -> bool:
@@ -68,21 +105,51 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     return meta, text[match.end():]
 
 
-def parse_file(path: Path) -> ParsedFile:
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_text(path: Path, raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise DocumentError(f"{path}: binary content in a {path.suffix} file; is it really text?")
+    return decode_bytes(raw, path)
+
+
+def _require_text(path: Path, body: str) -> str:
+    if not body.strip():
+        raise DocumentError(f"{path}: the file has no text")
+    return body
+
+
+def parse_markdown(path: Path, raw: bytes) -> list[ParsedFile]:
+    meta, body = split_front_matter(_read_text(path, raw), path)
+    body = _require_text(path, normalise_newlines(body))
+    return [ParsedFile(path=path, text=body, content_hash=sha256(raw), metadata=meta)]
+
+
+def parse_plain_text(path: Path, raw: bytes) -> list[ParsedFile]:
+    body = _require_text(path, normalise_newlines(_read_text(path, raw)))
+    return [ParsedFile(path=path, text=body, content_hash=sha256(raw))]
+
+
+def _parser(suffix: str) -> Callable[[Path, bytes], list[ParsedFile]]:
+    module, name = _PARSERS[suffix].split(":")
+    return getattr(import_module(module), name)  # type: ignore[no-any-return]
+
+
+def parse_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> list[ParsedFile]:
+    """The documents in ``path``; raises DocumentError for anything that cannot be ingested."""
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in _PARSERS:
         raise DocumentError(
             f"{path}: unsupported file type {suffix or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"
         )
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DocumentError(f"{path}: {size / 2**20:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit")
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
-        raise DocumentError(f"{path}: binary content in a {suffix} file; is it really text?")
-    text = decode_bytes(raw, path)
-    meta, body = split_front_matter(text, path) if suffix in (".md", ".markdown") else ({}, text)
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
-    if not body.strip():
-        raise DocumentError(f"{path}: the file has no text")
-    return ParsedFile(path=path, text=body, content_hash=hashlib.sha256(raw).hexdigest(), metadata=meta)
+    size = path.stat().st_size  # checked before reading, so a huge file costs no memory
+    if size > max_bytes:
+        raise DocumentError(
+            f"{path}: {size / 2**20:.0f} MB is over the {max_bytes / 2**20:.0f} MB limit per file; "
+            "split it, or raise DE_MAX_FILE_MB"
+        )
+    if size == 0:
+        raise DocumentError(f"{path}: the file is empty (no text)")
+    return _parser(suffix)(path, path.read_bytes())

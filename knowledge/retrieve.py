@@ -7,10 +7,12 @@ from datetime import date
 
 import numpy as np
 
+from knowledge.chinese import to_simplified
 from knowledge.documents import Audience, Document, DocumentKind, Evidence
 from knowledge.store import KnowledgeBase
 
-RRF_K = 60
+RRF_K = 10
+DENSE_WEIGHT = 0.35
 
 
 @dataclass(frozen=True)
@@ -35,18 +37,22 @@ class SearchFilters:
         return document.in_force_on(self.as_of or date.today())
 
 
-def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> dict[int, float]:
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K,
+                           weights: list[float] | None = None) -> dict[int, float]:
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, row in enumerate(ranking):
-            scores[row] = scores.get(row, 0.0) + 1.0 / (k + rank + 1)
+            scores[row] = scores.get(row, 0.0) + weight / (k + rank + 1)
     return scores
 
 
 class HybridRetriever:
-    def __init__(self, kb: KnowledgeBase, candidates: int = 30) -> None:
+    def __init__(self, kb: KnowledgeBase, candidates: int = 30, dense_weight: float = DENSE_WEIGHT,
+                 rrf_k: int = RRF_K) -> None:
         self.kb = kb
         self.candidates = candidates
+        self.dense_weight = dense_weight
+        self.rrf_k = rrf_k
 
     def run(self, query: str, top_k: int = 5, filters: SearchFilters | None = None) -> list[Evidence]:
         """Best ``top_k`` evidence chunks for ``query``, each with its fused and dense scores."""
@@ -65,7 +71,7 @@ class HybridRetriever:
 
         pool = min(len(snap.chunks), max(self.candidates, top_k) * 4)
 
-        qvec = self.kb.embedder.query_vector(query)
+        qvec = self.kb.embedder.query_vector(to_simplified(query))
         dense_scores, dense_rows = snap.dense.search(qvec.reshape(1, -1), pool)
         cosine = {int(r): float(s) for r, s in zip(dense_rows[0], dense_scores[0], strict=True) if r >= 0}
         dense_rank = [r for r in cosine if allowed(r)][: self.candidates]
@@ -73,7 +79,7 @@ class HybridRetriever:
         keyword_score = {r: s for r, s in keyword_hits}
         keyword_rank = [r for r, _ in keyword_hits if allowed(r)][: self.candidates]
 
-        fused = reciprocal_rank_fusion([dense_rank, keyword_rank])
+        fused = reciprocal_rank_fusion([keyword_rank, dense_rank], self.rrf_k, [1.0, self.dense_weight])
         best = sorted(fused, key=lambda r: -fused[r])[:top_k]
         missing = [r for r in best if r not in cosine]
         if missing:  # keyword-only hits still get a comparable dense score

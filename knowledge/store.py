@@ -19,7 +19,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import faiss
@@ -32,7 +32,7 @@ from knowledge.embedding import E5Embeddings
 from knowledge.embedding_cache import EmbeddingCache
 from knowledge.keyword import KeywordIndex
 from knowledge.metadata import build_document
-from knowledge.parsing import SUPPORTED_SUFFIXES, DocumentError, parse_file
+from knowledge.parsing import MAX_FILE_BYTES, DocumentError, parse_file
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +68,13 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated)
+        return bool(self.added or self.updated or self.removed)
 
 
 class EmptyKnowledgeBase(LookupError):
@@ -98,10 +99,11 @@ def collect_files(paths: list[Path]) -> list[Path]:
 
 class KnowledgeBase:
     def __init__(self, folder: Path, embedder: E5Embeddings | None = None,
-                 max_chars: int = DEFAULT_MAX_CHARS) -> None:
+                 max_chars: int = DEFAULT_MAX_CHARS, max_file_bytes: int = MAX_FILE_BYTES) -> None:
         self.folder = folder
         self.embedder = embedder or E5Embeddings()
         self.max_chars = max_chars
+        self.max_file_bytes = max_file_bytes
         self._snapshot: IndexSnapshot | None = None
 
     # ---- reading -----------------------------------------------------------------------------
@@ -164,42 +166,58 @@ class KnowledgeBase:
         with self._writer_lock():
             self._remove_partials()
             documents, chunks = self._current_contents()
-            by_source = {d.source: d for d in documents.values()}
+            replaced: dict[str, list[Chunk]] = {}  # document id -> its new chunks ([] when removed)
             files = collect_files(paths)
             for n, path in enumerate(files, 1):
-                source = str(path.resolve())
                 if progress:
                     progress("parse", n, len(files))
-                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                    report.failed.append((str(path), f"unsupported file type {path.suffix or '(none)'}"))
-                    continue
                 try:
-                    parsed = parse_file(path)
-                    document = build_document(parsed, source)
-                    new_chunks = chunk_text(document.id, parsed.text, document.title, self.max_chars)
+                    found = self._read_file(path)
                 except (DocumentError, OSError) as err:
                     report.failed.append((str(path), str(err)))
                     continue
-                old = by_source.get(source)
-                if old is not None and old.content_hash == document.content_hash:
-                    report.unchanged.append(str(path))
+                source = str(path.resolve())
+                before = {d.locator: d for d in documents.values() if d.source == source}
+                clash = [d.id for d, _ in found if d.id in documents and d.id not in {o.id for o in before.values()}]
+                if clash:
+                    report.failed.append((str(path), f"document id {clash[0]!r} is already used by another file"))
                     continue
-                if document.id in documents and (old is None or old.id != document.id):
-                    report.failed.append((str(path), f"document id {document.id!r} is already used"))
-                    continue
-                if old is not None:
-                    documents.pop(old.id)
-                    chunks = [c for c in chunks if c.document_id != old.id]
-                    report.updated.append(str(path))
-                else:
-                    report.added.append(str(path))
-                documents[document.id] = document
-                chunks.extend(new_chunks)
+                for document, new_chunks in found:
+                    label = f"{path}#{document.locator}" if document.locator else str(path)
+                    old = before.pop(document.locator, None)
+                    if old is not None and old.content_hash == document.content_hash:
+                        report.unchanged.append(label)
+                        continue
+                    (report.updated if old is not None else report.added).append(label)
+                    if old is not None:
+                        documents.pop(old.id)
+                        replaced.setdefault(old.id, [])
+                    documents[document.id] = document
+                    replaced[document.id] = new_chunks
+                for gone in before.values():  # passages no longer in the file
+                    documents.pop(gone.id)
+                    replaced[gone.id] = []
+                    report.removed.append(f"{path}#{gone.locator}" if gone.locator else str(path))
+            if replaced:
+                chunks = [c for c in chunks if c.document_id not in replaced]
+                chunks.extend(c for new_chunks in replaced.values() for c in new_chunks)
             if report.changed or not self.exists():
                 self._write_generation(documents, chunks, progress)
         report.chunks = len(chunks)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _read_file(self, path: Path) -> list[tuple[Document, list[Chunk]]]:
+        """The documents in one file with their chunks; DocumentError when the file cannot be used."""
+        source = str(path.resolve())
+        found = []
+        for parsed in parse_file(path, self.max_file_bytes):
+            document = build_document(parsed, source)
+            chunks = chunk_text(document.id, parsed.text, document.title, self.max_chars)
+            if parsed.page_starts:
+                chunks = [replace(c, page=parsed.page_at(c.start)) for c in chunks]
+            found.append((document, chunks))
+        return found
 
     def remove(self, document_ids: list[str]) -> list[str]:
         """Remove documents by id (or by source path); returns the ids that were removed."""

@@ -117,7 +117,7 @@ def ingest(
     from knowledge import KnowledgeBase
 
     settings = _settings(ctx)
-    kb = KnowledgeBase(settings.kb_dir)
+    kb = KnowledgeBase(settings.kb_dir, max_file_bytes=settings.max_file_bytes)
     bars = _Bars()
     try:
         report = kb.ingest(paths, bars)
@@ -127,6 +127,7 @@ def ingest(
         bars.close()
     typer.echo(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"removed {len(report.removed)}, "
         f"failed {len(report.failed)}; {report.chunks} chunks in {settings.kb_dir} ({report.seconds:.1f} s)"
     )
     for path, error in report.failed:
@@ -140,7 +141,7 @@ def kb_list(ctx: typer.Context) -> None:
     """List the documents in the knowledge base."""
     from knowledge import KnowledgeBase
 
-    kb = KnowledgeBase(_settings(ctx).kb_dir)
+    kb = KnowledgeBase(_settings(ctx).kb_dir, max_file_bytes=_settings(ctx).max_file_bytes)
     documents = kb.documents()
     if not documents:
         typer.echo("the knowledge base is empty: run `digital-employee ingest PATH`")
@@ -161,7 +162,7 @@ def kb_remove(
     from knowledge import KnowledgeBase
 
     keys = [str(Path(i).resolve()) if Path(i).exists() else i for i in ids]
-    removed = KnowledgeBase(_settings(ctx).kb_dir).remove(keys)
+    removed = KnowledgeBase(_settings(ctx).kb_dir, max_file_bytes=_settings(ctx).max_file_bytes).remove(keys)
     if not removed:
         raise _fail("no document matched; see `digital-employee kb list`", 1)
     typer.echo(f"removed {len(removed)}: {' '.join(removed)}")
@@ -181,7 +182,7 @@ def kb_search(
     bars = _Bars()
     kb = open_knowledge_base(settings, bars)
     bars.close()
-    for ev in HybridRetriever(kb, settings.candidates).run(query, k):
+    for ev in HybridRetriever(kb, settings.candidates, settings.dense_weight, settings.rrf_k).run(query, k):
         typer.echo(f"#{ev.rank} fused={ev.score:.4f} cosine={ev.dense_score:.3f} "
                    f"bm25={ev.keyword_score or 0:.2f}  {ev.citation_label()}")
         typer.echo("    " + ev.chunk.text[:200].replace("\n", " "))

@@ -127,3 +127,18 @@ def test_a_rate_without_its_percent_sign_is_a_different_fact():
 
 def test_key_fact_recall_is_undefined_for_a_reference_without_numbers():
     assert key_fact_recall("任何回答 42", "请携带有效身份证件办理。") is None
+
+
+# ---- overlaps: a chunk inside a long span ----------------------------------------------------
+
+LONG_CLAUSE = "第四部分 保险金申请。" + "被保险人应在保险事故发生后十日内通知我们，并提供相关证明和资料。" * 40
+
+
+def test_a_chunk_lying_inside_a_long_span_counts():
+    chunk = LONG_CLAUSE[300:800]  # 500 characters of a clause ten times as long
+    assert overlaps(chunk, LONG_CLAUSE)
+
+
+def test_a_short_common_phrase_with_a_long_span_does_not_count():
+    chunk = "本合同另有约定的除外。" + "与本条款无关的其他内容，讲的是信用卡年费与积分规则。" * 3
+    assert not overlaps(chunk, "但本合同另有约定的除外。" + LONG_CLAUSE)

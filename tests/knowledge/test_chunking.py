@@ -235,3 +235,28 @@ def test_no_chunk_is_empty_or_padded():
     assert [c.section_path for c in chunks] == [("A",), ("B",)]
     assert [c.text.split()[-2:] for c in chunks] == [["Text", "A."], ["Text", "B."]]
     assert all(re.fullmatch(r"\S(.|\n)*\S", c.text) for c in chunks)
+
+
+def test_numbered_policy_clauses_are_headings_that_keep_their_line_as_body():
+    text = "5.3 保险费自动垫交 您可以选择保险费自动垫交功能。\n5.4 宽限期 您应按时交纳保险费。\n"
+    chunks = chunk_text("d", text)
+    assert [c.section_path for c in chunks] == [("5.3 保险费自动垫交",), ("5.4 宽限期",)]
+    assert chunks[0].text.startswith("5.3 保险费自动垫交 您可以选择")
+
+
+def test_deeper_clause_numbers_nest_under_their_parent():
+    text = "5 保单贷款\n5.1 贷款条件 您可以申请贷款。\n5.1.1 贷款金额 不超过现金价值的80%。\n"
+    paths = [c.section_path for c in chunk_text("d", text)]
+    assert ("5.1 贷款条件", "5.1.1 贷款金额") in paths
+
+
+def test_a_decimal_number_starting_a_line_is_not_a_clause_heading():
+    text = "## 利率\n年利率为\n2.35 % 按年计息。\n"
+    assert [c.section_path for c in chunk_text("d", text)] == [("利率",)]
+
+
+def test_english_chapters_sections_and_articles_make_a_section_path():
+    text = "Chapter 2 Claims\nSection 3 Deadlines\nArticle 12. The insurer pays within 10 days.\n"
+    (chunk,) = chunk_text("d", text)
+    assert chunk.section_path == ("Chapter 2 Claims", "Section 3 Deadlines", "Article 12")
+    assert "pays within 10 days" in chunk.text

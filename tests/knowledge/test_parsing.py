@@ -48,7 +48,7 @@ def _write(folder: Path, name: str, content: str | bytes) -> Path:
 
 
 def _load(path: Path):
-    parsed = parse_file(path)
+    (parsed,) = parse_file(path)
     return parsed, build_document(parsed, str(path))
 
 
@@ -118,7 +118,7 @@ def test_language_is_detected_when_not_given(tmp_path):
 
 def test_content_hash_is_the_sha256_of_the_raw_bytes(tmp_path):
     path = _write(tmp_path, "deposit.md", FRONT_MATTER_DOC)
-    parsed = parse_file(path)
+    (parsed,) = parse_file(path)
     assert parsed.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -146,11 +146,11 @@ def test_gbk_encoded_chinese_text_file_is_decoded_correctly(tmp_path):
 
 def test_a_short_gbk_encoded_line_is_decoded_correctly(tmp_path):
     path = _write(tmp_path, "short.txt", "三年期利率为百分之二点三五。".encode("gbk"))
-    assert parse_file(path).text == "三年期利率为百分之二点三五。"
+    assert parse_file(path)[0].text == "三年期利率为百分之二点三五。"
 
 
 def test_front_matter_is_only_read_from_markdown(tmp_path):
-    parsed = parse_file(_write(tmp_path, "notes.txt", "---\ntitle: not metadata\n---\nBody.\n"))
+    (parsed,) = parse_file(_write(tmp_path, "notes.txt", "---\ntitle: not metadata\n---\nBody.\n"))
     assert parsed.metadata == {}
     assert "title: not metadata" in parsed.text
 
@@ -163,7 +163,7 @@ BAD_FILES = {
     "whitespace only": ("blank.txt", b"  \n\n\t\n", "no text"),
     "front matter only": ("meta_only.md", b"---\ntitle: x\n---\n\n", "no text"),
     "binary junk": ("junk.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
-    "unknown extension": ("policy.pdf", b"%PDF-1.7 some text", "unsupported file type .pdf"),
+    "unknown extension": ("rates.xlsx", b"PK\x03\x04 zip", "unsupported file type .xlsx"),
     "no extension": ("README", b"plain text", "unsupported file type (none)"),
     "invalid front matter": ("bad_yaml.md", b"---\ntitle: [unclosed\n---\nBody.\n", "not valid YAML"),
     "front matter not a mapping": ("list.md", b"---\n- a\n- b\n---\nBody.\n", "YAML mapping"),

@@ -210,16 +210,16 @@ def test_a_removed_file_comes_back_as_added_when_ingested_again(kb, docs):
 
 def test_a_batch_with_bad_files_still_ingests_the_good_ones(kb, docs):
     (docs / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
-    (docs / "scan.pdf").write_bytes(b"%PDF-1.7")
+    (docs / "rates.xlsx").write_bytes(b"PK\x03\x04")
     (docs / "empty.txt").write_bytes(b"")
 
     report = kb.ingest([docs])
 
     assert sorted(Path(p).name for p in report.added) == ["card.md", "deposit.md"]
     failed = dict((Path(p).name, why) for p, why in report.failed)
-    assert set(failed) == {"broken.md", "scan.pdf", "empty.txt"}
+    assert set(failed) == {"broken.md", "rates.xlsx", "empty.txt"}
     assert "YAML" in failed["broken.md"]
-    assert "unsupported file type .pdf" in failed["scan.pdf"]
+    assert "unsupported file type .xlsx" in failed["rates.xlsx"]
     assert "no text" in failed["empty.txt"]
     assert {d.title for d in kb.documents()} == {"定期存款产品说明", "Credit Card Fees"}
 
@@ -231,7 +231,8 @@ def test_a_second_file_claiming_an_existing_id_is_refused(kb, tmp_path):
     (folder / "b.md").write_text("---\nid: shared\n---\n# B\n\nBeta text.\n")
     report = kb.ingest([folder])
     assert [Path(p).name for p in report.added] == ["a.md"]
-    assert [(Path(p).name, why) for p, why in report.failed] == [("b.md", "document id 'shared' is already used")]
+    why = "document id 'shared' is already used by another file"
+    assert [(Path(p).name, reason) for p, reason in report.failed] == [("b.md", why)]
     assert [d.title for d in kb.documents()] == ["A"]
 
 

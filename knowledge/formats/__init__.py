@@ -1,0 +1,1 @@
+"""One parser module per file format, each turning bytes into ``ParsedFile`` objects."""

@@ -1,0 +1,176 @@
+"""HTML: the readable text of a saved web page, with h1..h6 as Markdown headings.
+
+Pages from Chinese regulators and banks are often GBK/GB2312, declared in ``<meta charset>``; the
+declaration is honoured (GB encodings are read as GB18030, their superset) unless the bytes are valid
+UTF-8, the usual case of a page re-saved without fixing its declaration. Scripts, styles and the
+site's navigation, header and footer are dropped; paragraphs, list items and table rows (cells joined
+by `` | ``) each get a line, and whitespace is collapsed the way a browser collapses it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+from knowledge.parsing import DocumentError, ParsedFile, decode_bytes, normalise_newlines, sha256
+
+log = logging.getLogger(__name__)
+
+_DECLARED_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([a-z0-9_.:-]+)""",
+    re.IGNORECASE,
+)
+_GB_CODECS = {"gbk", "gb2312", "cp936", "gb18030", "hz"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+# Not content: code, and the site's chrome around the page's own text.
+_DROPPED = ("script", "style", "noscript", "template", "nav", "iframe", "svg", "head")
+# A <header>/<footer> inside an article or section is that article's own header (often its h1), not the site's.
+_SITE_CHROME = ("header", "footer")
+_SECTIONING = ("article", "main", "section")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BLOCKS = frozenset(
+    "address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption "
+    "figure form hr html li main ol p section summary table tbody tfoot thead ul".split()
+)
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+# CSS Text 3: a line break in the source between two Chinese characters is removed, not shown as a space.
+_CJK_SEGMENT_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
+
+
+def _codec(name: bytes) -> str | None:
+    try:
+        codec = codecs.lookup(name.decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    return "gb18030" if codec in _GB_CODECS else codec
+
+
+def decode_html(raw: bytes, path: Path) -> str:
+    """The page's text: BOM, then valid UTF-8, then the declared charset, then detection."""
+    for bom, bom_codec in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(bom_codec, errors="replace")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _DECLARED_CHARSET.search(raw[:8192])
+    codec = _codec(declared.group(1) or declared.group(2)) if declared else None
+    if codec and codec != "utf-8":
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            log.warning("%s: declares charset %s but does not decode as it; detecting instead", path, codec)
+    return decode_bytes(raw, path)
+
+
+def _collapse(text: str) -> str:
+    return " ".join(_CJK_SEGMENT_BREAK.sub("", text).split())
+
+
+class _Lines:
+    """Text gathered into lines: inline text accumulates, block boundaries end the line."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._inline: list[str] = []
+
+    def add_inline(self, text: str) -> None:
+        self._inline.append(text)
+
+    def end_line(self) -> None:
+        line = _collapse("".join(self._inline))
+        self._inline = []
+        if line:
+            self.lines.append(line)
+
+    def add_line(self, line: str) -> None:
+        self.end_line()
+        if line.strip():
+            self.lines.append(line)
+
+
+def _inline_text(tag: Any) -> str:
+    """An element's text on one line (a heading, a table cell)."""
+    inner = _Lines()
+    _walk(tag, inner)
+    inner.end_line()
+    return " ".join(inner.lines)
+
+
+def _walk(node: Any, out: _Lines) -> None:
+    from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString
+
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
+                out.add_inline(str(child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name
+        if name in _HEADINGS:
+            text = _inline_text(child)
+            out.add_line(f"{'#' * _HEADINGS[name]} {text}" if text else "")
+        elif name == "tr":
+            cells = [_inline_text(cell) for cell in child.find_all(("td", "th"), recursive=False)]
+            out.add_line(" | ".join(cells) if any(cells) else "")
+        elif name == "pre":
+            out.end_line()
+            for line in normalise_newlines(child.get_text()).split("\n"):
+                out.add_line(line.rstrip())
+        elif name == "br":
+            out.end_line()
+        elif name in _BLOCKS:
+            out.end_line()
+            _walk(child, out)
+            out.end_line()
+        else:
+            _walk(child, out)
+
+
+def _drop_non_content(soup: Any) -> None:
+    for tag in soup.find_all(_DROPPED):
+        tag.decompose()
+    for tag in soup.find_all(_SITE_CHROME):
+        if tag.find_parent(_SECTIONING) is None:
+            tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.decomposed or tag.attrs is None:
+            continue
+        if tag.has_attr("hidden") or _HIDDEN_STYLE.search(str(tag.get("style", ""))):
+            tag.decompose()
+
+
+def parse_html(path: Path, raw: bytes) -> list[ParsedFile]:
+    from bs4 import BeautifulSoup
+
+    markup = decode_html(raw, path)
+    try:
+        with warnings.catch_warnings():  # bs4 warns about XHTML and about markup that looks like a file name
+            warnings.simplefilter("ignore")
+            soup = BeautifulSoup(markup, "lxml")
+        title = _collapse(soup.title.get_text()) if soup.title is not None else ""
+        _drop_non_content(soup)
+        out = _Lines()
+        _walk(soup.body or soup, out)
+        out.end_line()
+    except Exception as err:  # bs4/lxml on pathological markup; the message says which file
+        raise DocumentError(f"{path}: the HTML cannot be parsed ({type(err).__name__}: {err})") from None
+    text = "\n".join(out.lines)
+    if not text.strip():
+        raise DocumentError(
+            f"{path}: the page has no readable text once scripts, styles and navigation are removed; "
+            "save the page after it has loaded, or its printable version"
+        )
+    if not title:
+        first_h1 = next((line[2:] for line in out.lines if line.startswith("# ")), "")
+        title = first_h1
+    return [ParsedFile(path=path, text=text, content_hash=sha256(raw), metadata={"title": title} if title else {})]
