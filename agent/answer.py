@@ -18,13 +18,21 @@ from agent.support import check_support
 from knowledge import Evidence, HybridRetriever, KnowledgeBase, SearchFilters
 from knowledge.documents import Audience
 from knowledge.metadata import detect_language
+from knowledge.rerank import CrossEncoderReranker
 from settings import Settings
+
+
+def build_retriever(kb: KnowledgeBase, settings: Settings) -> HybridRetriever:
+    """The one retriever configuration the app, the CLI hit-test and the evals all share."""
+    reranker = CrossEncoderReranker(settings.reranker_path) if settings.reranker_path else None
+    return HybridRetriever(kb, settings.candidates, settings.dense_weight, settings.rrf_k, reranker,
+                           settings.rerank_depth)
 
 
 class Answerer:
     def __init__(self, settings: Settings, kb: KnowledgeBase, llm: ChatLLM) -> None:
         self.settings = settings
-        self.retriever = HybridRetriever(kb, settings.candidates, settings.dense_weight, settings.rrf_k)
+        self.retriever = build_retriever(kb, settings)
         self.llm = llm
         self.filters = SearchFilters(audience=Audience.CUSTOMER)
 

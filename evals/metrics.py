@@ -10,6 +10,7 @@ common phrase with the span does not.
 
 from __future__ import annotations
 
+import math
 import re
 from difflib import SequenceMatcher
 
@@ -43,6 +44,17 @@ def first_relevant_rank(texts: list[str], evidence: tuple[str, ...]) -> int | No
         if is_relevant(text, evidence):
             return rank
     return None
+
+
+def relevant_ranks(texts: list[str], evidence: tuple[str, ...]) -> list[int]:
+    return [rank for rank, text in enumerate(texts, 1) if is_relevant(text, evidence)]
+
+
+def ndcg(ranks: list[int], gold_spans: int, k: int = 10) -> float:
+    """Binary-gain nDCG@k; the ideal list has one relevant chunk per gold span at the top."""
+    gain = sum(1.0 / math.log2(r + 1) for r in ranks if r <= k)
+    ideal = sum(1.0 / math.log2(i + 1) for i in range(1, min(max(gold_spans, len(ranks)), k) + 1))
+    return gain / ideal if ideal else 0.0
 
 
 def key_numbers(text: str) -> set[str]:

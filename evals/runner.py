@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from agent.employee import build_answerer
 from evals.cases import Case, load_cases
-from evals.metrics import first_relevant_rank, is_relevant, key_fact_recall
+from evals.metrics import is_relevant, key_fact_recall, ndcg, relevant_ranks
 from knowledge import KnowledgeBase
 from knowledge.demo import demo_questions
 from settings import Settings
@@ -37,7 +37,8 @@ def _mean(values: list[float]) -> float | None:
 def run_case(answerer: Any, case: Case, retrieval_only: bool) -> dict[str, Any]:
     evidence = answerer.retriever.run(case.question, RETRIEVED_KEPT, answerer.filters)
     texts = [e.chunk.text for e in evidence]
-    rank = first_relevant_rank(texts, case.evidence) if case.evidence else None
+    ranks = relevant_ranks(texts, case.evidence) if case.evidence else []
+    rank = ranks[0] if ranks else None
     result: dict[str, Any] = {
         "id": case.id,
         "question": case.question,
@@ -50,6 +51,8 @@ def run_case(answerer: Any, case: Case, retrieval_only: bool) -> dict[str, Any]:
             for e in evidence
         ],
         "first_relevant_rank": rank,
+        "relevant_ranks": ranks,
+        "ndcg_at_10": round(ndcg(ranks, len(case.evidence)), 4) if case.evidence else None,
     }
     if retrieval_only:
         return result
@@ -77,7 +80,9 @@ def summarise(results: list[dict[str, Any]], retrieval_only: bool) -> dict[str, 
         "answerable": len(answerable),
         "recall_at_1": _mean([1.0 if k is not None and k <= 1 else 0.0 for k in ranks]),
         "recall_at_5": _mean([1.0 if k is not None and k <= 5 else 0.0 for k in ranks]),
+        "recall_at_10": _mean([1.0 if k is not None and k <= 10 else 0.0 for k in ranks]),
         "mrr": _mean([1.0 / k if k else 0.0 for k in ranks]),
+        "ndcg_at_10": _mean([r["ndcg_at_10"] for r in answerable if r["ndcg_at_10"] is not None]),
     }
     if retrieval_only:
         return summary

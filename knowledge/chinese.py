@@ -4,10 +4,16 @@ typing 保險 in Traditional characters still finds 保险."""
 from __future__ import annotations
 
 import re
+import warnings
 from functools import lru_cache
 from typing import Any
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_CN_DIGIT = re.compile(r"[零〇一二两三四五六七八九十百千万]")
+_NUMERAL = r"[零〇一二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?"
+_CN_QUANTITY = re.compile(rf"(百分之)({_NUMERAL})|()({_NUMERAL})(?=个月|周岁|万元|年|月|日|天|岁|倍|元|%)")
+_DAYS = re.compile(r"(\d)\s*天")
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|个月|周岁|万元|年|月|日|岁|倍|万|元|次)")
 _HAN_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -23,6 +29,35 @@ def to_simplified(text: str) -> str:
     if not _HAN.search(text):
         return text
     return str(_t2s().convert(text))
+
+
+def normalise_numbers(text: str) -> str:
+    """Chinese numerals that count something to digits (三十日 -> 30日, 百分之二点三五 -> 2.35%) and N天 ->
+    N日, so a question saying "30天" matches a clause saying "三十日". Only numerals before a unit are
+    touched: converting every 一 (一次性, 上一) cost 1.5 points of recall on insurance clauses.
+    For matching only; never shown to anyone."""
+    if _CN_DIGIT.search(text):
+        text = _CN_QUANTITY.sub(_to_digits, text)
+    return _DAYS.sub(r"\1日", text)
+
+
+def _to_digits(match: re.Match[str]) -> str:
+    import cn2an
+
+    percent, numeral = match.group(1), match.group(2) or match.group(4)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = cn2an.cn2an(numeral, "smart")
+    except (ValueError, KeyError, IndexError):  # not a well-formed numeral (e.g. 十百): leave it
+        return match.group(0)
+    number = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{number}%" if percent else number
+
+
+def quantities(text: str) -> list[str]:
+    """Numbers with their unit as one token (3年, 30日, 2.35%): "3" alone matches every clause."""
+    return _QUANTITY.findall(text)
 
 
 def han_bigrams(text: str) -> list[str]:

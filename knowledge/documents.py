@@ -79,6 +79,7 @@ class Evidence:
     rank: int
     dense_score: float | None = None  # cosine similarity, comparable across queries
     keyword_score: float | None = None
+    rerank_score: float | None = None  # set when a reranker ordered the list
 
     def citation_label(self) -> str:
         parts = [self.document.title, self.chunk.section()]

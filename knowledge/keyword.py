@@ -1,5 +1,6 @@
 """Keyword search: BM25 (bm25s) over Chinese-aware tokens: jieba search-mode words plus Han character
-bigrams, after Traditional -> Simplified conversion, and lower-cased words for other scripts."""
+bigrams, after Traditional -> Simplified conversion and Chinese numerals -> digits, and lower-cased
+words for other scripts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import bm25s
 import jieba
 import numpy as np
 
-from knowledge.chinese import han_bigrams, to_simplified
+from knowledge.chinese import han_bigrams, normalise_numbers, quantities, to_simplified
 
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -24,7 +25,7 @@ _STOPWORDS = frozenset(
 
 
 def tokenize(text: str) -> list[str]:
-    text = to_simplified(text.lower())
+    text = normalise_numbers(to_simplified(text.lower()))
     tokens = []
     for token in jieba.lcut_for_search(text):
         token = token.strip()
@@ -32,6 +33,7 @@ def tokenize(text: str) -> list[str]:
             tokens.append(token.strip("."))
     # Bigrams add recall where segmentation differs; measured +1.7 points recall@5 on insurance clauses.
     tokens.extend(b for b in han_bigrams(text) if b not in _STOPWORDS)
+    tokens.extend(q.replace(" ", "") for q in quantities(text))
     return [t for t in tokens if t]
 
 

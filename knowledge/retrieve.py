@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 
 from knowledge.chinese import to_simplified
 from knowledge.documents import Audience, Document, DocumentKind, Evidence
-from knowledge.store import KnowledgeBase
+from knowledge.rerank import Reranker
+from knowledge.store import IndexSnapshot, KnowledgeBase
 
 RRF_K = 10
 DENSE_WEIGHT = 0.35
@@ -48,11 +49,25 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K,
 
 class HybridRetriever:
     def __init__(self, kb: KnowledgeBase, candidates: int = 30, dense_weight: float = DENSE_WEIGHT,
-                 rrf_k: int = RRF_K) -> None:
+                 rrf_k: int = RRF_K, reranker: Reranker | None = None, rerank_depth: int = 20) -> None:
         self.kb = kb
+        self.reranker = reranker
+        self.rerank_depth = rerank_depth
         self.candidates = candidates
         self.dense_weight = dense_weight
         self.rrf_k = rrf_k
+        self._admitted_key: tuple[str, SearchFilters] | None = None
+        self._admitted_ids: frozenset[str] = frozenset()
+
+    def _admitted(self, snap: IndexSnapshot, filters: SearchFilters) -> frozenset[str]:
+        """Ids of the documents the filters admit. Filters judge documents, not chunks, and the answer is
+        kept per generation and day: a pass over 100k documents on every query would cost ~50 ms."""
+        day = filters.as_of or date.today()
+        key = (snap.generation, replace(filters, as_of=day))
+        if self._admitted_key != key:
+            self._admitted_ids = frozenset(i for i, d in snap.documents.items() if filters.admits(d))
+            self._admitted_key = key
+        return self._admitted_ids
 
     def run(self, query: str, top_k: int = 5, filters: SearchFilters | None = None) -> list[Evidence]:
         """Best ``top_k`` evidence chunks for ``query``, each with its fused and dense scores."""
@@ -63,8 +78,7 @@ class HybridRetriever:
         if not snap.chunks:
             return []
         filters = filters or SearchFilters()
-        # Filters judge documents, not chunks: a per-query pass over every chunk would not scale.
-        admitted = {doc_id for doc_id, doc in snap.documents.items() if filters.admits(doc)}
+        admitted = self._admitted(snap, filters)
 
         def allowed(row: int) -> bool:
             return snap.chunks[row].document_id in admitted
@@ -80,12 +94,13 @@ class HybridRetriever:
         keyword_rank = [r for r, _ in keyword_hits if allowed(r)][: self.candidates]
 
         fused = reciprocal_rank_fusion([keyword_rank, dense_rank], self.rrf_k, [1.0, self.dense_weight])
-        best = sorted(fused, key=lambda r: -fused[r])[:top_k]
+        depth = max(top_k, self.rerank_depth) if self.reranker else top_k
+        best = sorted(fused, key=lambda r: -fused[r])[:depth]
         missing = [r for r in best if r not in cosine]
         if missing:  # keyword-only hits still get a comparable dense score
             vectors = np.vstack([snap.dense.reconstruct(r) for r in missing])
             cosine.update({r: float(s) for r, s in zip(missing, vectors @ qvec, strict=True)})
-        return [
+        found = [
             Evidence(
                 chunk=snap.chunks[r],
                 document=snap.document_of(snap.chunks[r]),
@@ -96,3 +111,6 @@ class HybridRetriever:
             )
             for i, r in enumerate(best)
         ]
+        if self.reranker:
+            found = self.reranker.run(query, found)
+        return found[:top_k]

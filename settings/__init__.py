@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # the top ranks dominate. Measured on insurance clauses (README); dense alone stays weaker there.
     dense_weight: float = 0.35
     rrf_k: int = 10
+    # A local sentence-transformers CrossEncoder folder to rerank the top ``rerank_depth`` candidates.
+    # None ships offline, so it is off by default; a configured one that fails to load is an error.
+    reranker_path: Path | None = None
+    rerank_depth: int = 20
     # Largest file ``ingest`` accepts; bigger ones are refused with a message, the rest of the batch goes in.
     max_file_mb: int = 100
     # Below this cosine similarity of the best dense hit the knowledge base has nothing relevant.

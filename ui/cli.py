@@ -175,16 +175,17 @@ def kb_search(
     k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 5,
 ) -> None:
     """Hit-test: the ranked chunks a query retrieves, with scores and section paths."""
+    from agent.answer import build_retriever
     from agent.employee import open_knowledge_base
-    from knowledge import HybridRetriever
 
     settings = _settings(ctx)
     bars = _Bars()
     kb = open_knowledge_base(settings, bars)
     bars.close()
-    for ev in HybridRetriever(kb, settings.candidates, settings.dense_weight, settings.rrf_k).run(query, k):
+    for ev in build_retriever(kb, settings).run(query, k):
+        rerank = f" rerank={ev.rerank_score:.3f}" if ev.rerank_score is not None else ""
         typer.echo(f"#{ev.rank} fused={ev.score:.4f} cosine={ev.dense_score:.3f} "
-                   f"bm25={ev.keyword_score or 0:.2f}  {ev.citation_label()}")
+                   f"bm25={ev.keyword_score or 0:.2f}{rerank}  {ev.citation_label()}")
         typer.echo("    " + ev.chunk.text[:200].replace("\n", " "))
 
 

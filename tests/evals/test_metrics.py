@@ -142,3 +142,22 @@ def test_a_chunk_lying_inside_a_long_span_counts():
 def test_a_short_common_phrase_with_a_long_span_does_not_count():
     chunk = "本合同另有约定的除外。" + "与本条款无关的其他内容，讲的是信用卡年费与积分规则。" * 3
     assert not overlaps(chunk, "但本合同另有约定的除外。" + LONG_CLAUSE)
+
+
+# ---- nDCG ----------------------------------------------------------------------------------------
+
+
+def test_ndcg_is_one_when_the_gold_chunk_is_first_and_lower_the_later_it_comes():
+    from evals.metrics import ndcg
+
+    assert ndcg([1], gold_spans=1) == pytest.approx(1.0)
+    assert ndcg([3], gold_spans=1) == pytest.approx(0.5)
+    assert ndcg([11], gold_spans=1) == 0.0
+    assert ndcg([], gold_spans=1) == 0.0
+
+
+def test_ndcg_counts_every_relevant_chunk_in_the_top_k():
+    from evals.metrics import ndcg
+
+    assert ndcg([1, 2], gold_spans=1) == pytest.approx(1.0)
+    assert ndcg([2, 3], gold_spans=2) < ndcg([1, 2], gold_spans=2)

@@ -212,12 +212,15 @@ def test_a_batch_with_bad_files_still_ingests_the_good_ones(kb, docs):
     (docs / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
     (docs / "rates.xlsx").write_bytes(b"PK\x03\x04")
     (docs / "empty.txt").write_bytes(b"")
+    with open(docs / "huge.pdf", "wb") as f:  # 200 MB, sparse: the size check must come before any read
+        f.truncate(200 * 2**20)
 
     report = kb.ingest([docs])
 
     assert sorted(Path(p).name for p in report.added) == ["card.md", "deposit.md"]
     failed = dict((Path(p).name, why) for p, why in report.failed)
-    assert set(failed) == {"broken.md", "rates.xlsx", "empty.txt"}
+    assert set(failed) == {"broken.md", "rates.xlsx", "empty.txt", "huge.pdf"}
+    assert "200 MB is over the 100 MB limit" in failed["huge.pdf"]
     assert "YAML" in failed["broken.md"]
     assert "unsupported file type .xlsx" in failed["rates.xlsx"]
     assert "no text" in failed["empty.txt"]
