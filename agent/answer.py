@@ -26,7 +26,7 @@ def build_retriever(kb: KnowledgeBase, settings: Settings) -> HybridRetriever:
     """The one retriever configuration the app, the CLI hit-test and the evals all share."""
     reranker = CrossEncoderReranker(settings.reranker_path) if settings.reranker_path else None
     return HybridRetriever(kb, settings.candidates, settings.dense_weight, settings.rrf_k, reranker,
-                           settings.rerank_depth)
+                           settings.rerank_depth, settings.paraphrase_dense_weight)
 
 
 class Answerer:

@@ -30,6 +30,8 @@ def open_knowledge_base(settings: Settings, progress: ProgressFn | None = None) 
         report: IngestReport = kb.ingest([kb_source(settings)], progress)
         if not kb.exists():
             raise RuntimeError(f"could not build the knowledge base from {kb_source(settings)}: {report.failed}")
+    elif kb.is_stale():  # built by an older version: same documents, indexes rebuilt with today's code
+        kb.refresh(progress)
     return kb
 
 

@@ -17,6 +17,9 @@ from knowledge.chinese import han_bigrams, normalise_numbers, quantities, to_sim
 jieba.setLogLevel(logging.WARNING)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
+# Bump when tokenisation changes: an index built with other tokens is rebuilt (KnowledgeBase.is_stale).
+KEYWORD_FORMAT = "jieba-search+bigrams+t2s+numerals/2"
+
 _TOKEN = re.compile(r"[\w.%]+", re.UNICODE)
 _STOPWORDS = frozenset(
     "的 了 是 在 和 与 或 及 吗 呢 吧 啊 么 我 你 您 我们 你们 请问 什么 怎么 如何 多少 哪些 是否 可以 能 会 有 "
@@ -44,9 +47,16 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, texts: list[str]) -> KeywordIndex:
+        # Token ids in int32 arrays, not lists of strings: 100k chunks of tokens as Python strings took
+        # 5 GB at build time. An empty row still needs a token.
+        vocab: dict[str, int] = {}
+        ids = [np.fromiter((vocab.setdefault(t, len(vocab)) for t in tokenize(text) or ["\u2205"]), dtype=np.int32)
+               for text in texts]
         bm25 = bm25s.BM25()
-        corpus = [tokenize(t) or ["\u2205"] for t in texts]  # an empty row still needs a token
-        bm25.index(corpus, show_progress=False)
+        if texts:
+            bm25.index((ids, vocab), show_progress=False)
+        else:
+            bm25.index([["\u2205"]], show_progress=False)
         return cls(bm25, len(texts))
 
     def save(self, folder: Path) -> None:

@@ -12,6 +12,8 @@ from knowledge.parsing import DocumentError, ParsedFile
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _H1 = re.compile(r"^#\s+(.+?)\s*$", re.MULTILINE)
+# A version date in the file name, as law collections name them: 反洗钱法(2024-11-08).md
+_NAME_DATE = re.compile(r"[(（_\-\s](\d{4}-\d{2}-\d{2})[)）]?$")
 
 
 def detect_language(text: str) -> str:
@@ -48,6 +50,12 @@ def build_document(parsed: ParsedFile, source: str) -> Document:
         products = [products]
     if not isinstance(products, (list, tuple)):
         raise DocumentError(f"{parsed.path}: products must be a list of tags like [term-life], not {products!r}")
+    effective = _as_date(meta.get("effective_date"), "effective_date", parsed)
+    version = str(meta.get("version") or "")
+    named = _NAME_DATE.search(parsed.path.stem) if not parsed.locator else None
+    if named and effective is None:  # the file name's date stands in for the version's effective date
+        effective = date.fromisoformat(named.group(1))
+        version = version or named.group(1)
     try:
         kind = DocumentKind.from_str(str(meta.get("kind", "product")))
         audience = Audience.from_str(str(meta.get("audience", "customer")))
@@ -60,8 +68,8 @@ def build_document(parsed: ParsedFile, source: str) -> Document:
         kind=kind,
         language=str(meta.get("language") or detect_language(parsed.text)),
         content_hash=parsed.content_hash,
-        version=str(meta.get("version") or ""),
-        effective_date=_as_date(meta.get("effective_date"), "effective_date", parsed),
+        version=version,
+        effective_date=effective,
         expiry_date=_as_date(meta.get("expiry_date"), "expiry_date", parsed),
         audience=audience,
         products=tuple(str(p) for p in products),

@@ -30,7 +30,7 @@ from knowledge.chunking import DEFAULT_MAX_CHARS, chunk_text
 from knowledge.documents import Chunk, Document
 from knowledge.embedding import E5Embeddings
 from knowledge.embedding_cache import EmbeddingCache
-from knowledge.keyword import KeywordIndex
+from knowledge.keyword import KEYWORD_FORMAT, KeywordIndex
 from knowledge.metadata import build_document
 from knowledge.parsing import MAX_FILE_BYTES, DocumentError, parse_file
 
@@ -140,6 +140,26 @@ class KnowledgeBase:
             keyword=KeywordIndex.load(folder / "keyword", len(chunks)),
         )
 
+    def _format(self) -> str:
+        return f"{KEYWORD_FORMAT}|{self.embedder.name}"
+
+    def is_stale(self) -> bool:
+        """True when the live generation was built with other tokens or another embedding model."""
+        generation = self.current_generation()
+        if generation is None:
+            return False
+        try:
+            built = (self.folder / "generations" / generation / "format.txt").read_text().strip()
+        except FileNotFoundError:
+            return True
+        return built != self._format()
+
+    def refresh(self, progress: ProgressFn | None = None) -> None:
+        """Rebuild the indexes of the live documents with the current code (vectors come from the cache)."""
+        with self._writer_lock():
+            documents, chunks = self._current_contents()
+            self._write_generation(documents, chunks, progress)
+
     def documents(self) -> list[Document]:
         if not self.exists():
             return []
@@ -159,8 +179,9 @@ class KnowledgeBase:
         snap = self.snapshot()
         return dict(snap.documents), list(snap.chunks)
 
-    def ingest(self, paths: list[Path], progress: ProgressFn | None = None) -> IngestReport:
-        """Add or update documents; a file that fails is reported and the rest go in."""
+    def ingest(self, paths: list[Path], progress: ProgressFn | None = None, force: bool = False) -> IngestReport:
+        """Add or update documents; a file that fails is reported and the rest go in. ``force`` re-reads
+        unchanged files too (after an upgrade that reads metadata or chunks differently)."""
         started = time.perf_counter()
         report = IngestReport()
         with self._writer_lock():
@@ -185,7 +206,7 @@ class KnowledgeBase:
                 for document, new_chunks in found:
                     label = f"{path}#{document.locator}" if document.locator else str(path)
                     old = before.pop(document.locator, None)
-                    if old is not None and old.content_hash == document.content_hash:
+                    if old is not None and old.content_hash == document.content_hash and not force:
                         report.unchanged.append(label)
                         continue
                     (report.updated if old is not None else report.added).append(label)
@@ -201,7 +222,7 @@ class KnowledgeBase:
             if replaced:
                 chunks = [c for c in chunks if c.document_id not in replaced]
                 chunks.extend(c for new_chunks in replaced.values() for c in new_chunks)
-            if report.changed or not self.exists():
+            if report.changed or not self.exists() or self.is_stale():
                 self._write_generation(documents, chunks, progress)
         report.chunks = len(chunks)
         report.seconds = time.perf_counter() - started
@@ -256,6 +277,7 @@ class KnowledgeBase:
             KeywordIndex.build(texts).save(staging / "keyword")
             ordered = sorted(documents.values(), key=lambda d: d.source)
             write_catalog(staging / "catalog.sqlite", ordered, chunks)
+            (staging / "format.txt").write_text(self._format())
             _fsync_tree(staging)
             os.rename(staging, generations / name)
         except BaseException:

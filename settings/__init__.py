@@ -67,8 +67,10 @@ class Settings(BaseSettings):
     answer_evidence: int = 3
     candidates: int = 30
     # Reciprocal-rank fusion: keyword ranks weigh 1, dense ranks ``dense_weight``; a small ``rrf_k`` lets
-    # the top ranks dominate. Measured on insurance clauses (README); dense alone stays weaker there.
+    # the top ranks dominate. Measured on insurance clauses and law scenario questions (README).
     dense_weight: float = 0.35
+    # Used instead when the best keyword hit covers under 30% of the question's terms (a paraphrase).
+    paraphrase_dense_weight: float = 1.5
     rrf_k: int = 10
     # A local sentence-transformers CrossEncoder folder to rerank the top ``rerank_depth`` candidates.
     # None ships offline, so it is off by default; a configured one that fails to load is an error.

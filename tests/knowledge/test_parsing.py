@@ -195,3 +195,15 @@ def test_products_that_are_not_a_list_raise_document_error(tmp_path):
     path = _write(tmp_path, "bad_products.md", "---\nproducts: 5\n---\nBody.\n")
     with pytest.raises(DocumentError, match="bad_products.md"):
         _load(path)
+
+
+def test_a_date_in_the_file_name_is_the_version_and_effective_date_when_front_matter_is_silent(tmp_path):
+    path = _write(tmp_path, "经济法_反洗钱法(2024-11-08).md", "# 中华人民共和国反洗钱法\n\n第一条 为了预防洗钱活动……\n")
+    _, doc = _load(path)
+    assert doc.effective_date == date(2024, 11, 8) and doc.version == "2024-11-08"
+    assert doc.title == "中华人民共和国反洗钱法"
+
+
+def test_front_matter_dates_win_over_the_file_name(tmp_path):
+    path = _write(tmp_path, "aml(2024-11-08).md", "---\neffective_date: 2025-01-01\n---\n# AML\n\nText.\n")
+    assert _load(path)[1].effective_date == date(2025, 1, 1)

@@ -13,9 +13,12 @@ from knowledge.retrieve import HybridRetriever
 from knowledge.store import KnowledgeBase
 
 PASSAGES = [
-    {"id": "p1", "title": "安联境外医疗保险条款", "text": "第四部分 若您在上一保险期间届满后三十日内申请重新投保，应一次性支付保险费。"},
-    {"id": "p2", "title": "中华财险燃气用户财产保险条款", "text": "第三十四条 保险事故发生时，如果存在重复保险，保险人按比例承担赔偿责任。"},
-    {"id": "p3", "title": "Travel Cover Wording", "text": "5.3 Emergency evacuation is covered up to USD 100,000 per trip."},
+    {"id": "p1", "title": "安联境外医疗保险条款",
+     "text": "第四部分 若您在上一保险期间届满后三十日内申请重新投保，应一次性支付保险费。"},
+    {"id": "p2", "title": "中华财险燃气用户财产保险条款",
+     "text": "第三十四条 保险事故发生时，如果存在重复保险，保险人按比例承担赔偿责任。"},
+    {"id": "p3", "title": "Travel Cover Wording",
+     "text": "5.3 Emergency evacuation is covered up to USD 100,000 per trip."},
 ]
 
 
@@ -89,8 +92,8 @@ def test_passages_are_ingested_as_documents_and_found_by_search(kb, tmp_path):
 def test_editing_one_passage_updates_only_that_document(kb, tmp_path):
     path = _write(tmp_path / "corpus.jsonl", PASSAGES)
     kb.ingest([path])
-    edited = [PASSAGES[0], {**PASSAGES[1], "text": PASSAGES[1]["text"] + "其他保险人应承担的赔偿金额，本保险人不负责垫付。"},
-              PASSAGES[2]]
+    extra = "其他保险人应承担的赔偿金额，本保险人不负责垫付。"
+    edited = [PASSAGES[0], {**PASSAGES[1], "text": PASSAGES[1]["text"] + extra}, PASSAGES[2]]
     report = kb.ingest([_write(path, edited)])
     assert [p.rsplit("#", 1)[1] for p in report.updated] == ["p2"]
     assert len(report.unchanged) == 2

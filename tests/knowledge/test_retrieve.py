@@ -9,10 +9,10 @@ import pytest
 from langchain_core.documents import Document as LCDocument
 
 from knowledge.demo import demo_documents
-from knowledge.documents import Audience, DocumentKind
+from knowledge.documents import Audience, Document, DocumentKind
 from knowledge.embedding import E5Embeddings
 from knowledge.langchain_retriever import KnowledgeRetriever
-from knowledge.retrieve import HybridRetriever, SearchFilters, reciprocal_rank_fusion
+from knowledge.retrieve import HybridRetriever, SearchFilters, current_versions, reciprocal_rank_fusion
 from knowledge.store import KnowledgeBase
 
 TINY_KB = {
@@ -264,3 +264,29 @@ def test_demo_documents_are_all_in_force_for_customers_today(demo):
     evidence = demo.run("等待期", top_k=3, filters=filters)
     assert len(evidence) == 3
     assert any("等待期" in ev.chunk.text for ev in evidence)
+
+
+# ---- replaced versions ---------------------------------------------------------------------------
+
+
+def _law(doc_id: str, effective: date | None, title: str = "中华人民共和国反洗钱法") -> Document:
+    return Document(id=doc_id, title=title, source=f"/laws/{doc_id}.md", kind=DocumentKind.REGULATION,
+                    language="zh", content_hash=doc_id, effective_date=effective)
+
+
+def test_of_two_versions_of_a_law_only_the_newest_in_force_is_kept():
+    old, new = _law("aml-2006", date(2006, 10, 31)), _law("aml-2024", date(2024, 11, 8))
+    assert [d.id for d in current_versions([old, new])] == ["aml-2024"]
+
+
+def test_asked_as_of_a_day_before_the_revision_the_old_version_answers():
+    old, new = _law("aml-2006", date(2006, 10, 31)), _law("aml-2024", date(2024, 11, 8))
+    in_force_2020 = [d for d in (old, new) if SearchFilters(as_of=date(2020, 1, 1)).admits(d)]
+    assert [d.id for d in current_versions(in_force_2020)] == ["aml-2006"]
+
+
+def test_documents_without_dates_or_with_other_titles_are_never_dropped():
+    undated = _law("faq", None, title="常见问题")
+    other = _law("deposit-insurance", date(2015, 2, 17), title="存款保险条例")
+    new = _law("aml-2024", date(2024, 11, 8))
+    assert {d.id for d in current_versions([undated, other, new])} == {"faq", "deposit-insurance", "aml-2024"}

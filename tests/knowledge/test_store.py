@@ -380,3 +380,29 @@ def test_a_fresh_knowledge_base_object_reuses_the_cache_on_disk(tmp_path, docs, 
     kb.ingest([docs])  # card.md comes back: same text, same vectors
     assert counting.embedded == []
     assert len(kb.documents()) == 2
+
+
+def test_an_index_built_with_other_tokens_is_stale_and_refresh_rebuilds_it(kb, docs, monkeypatch):
+    kb.ingest([docs])
+    assert not kb.is_stale()
+    monkeypatch.setattr("knowledge.store.KEYWORD_FORMAT", "an older tokeniser")
+    assert kb.is_stale()
+    before = kb.current_generation()
+    kb.refresh()
+    assert not kb.is_stale()
+    assert kb.current_generation() != before
+    assert {d.title for d in kb.documents()} == {"定期存款产品说明", "Credit Card Fees"}
+
+
+def test_ingest_rebuilds_a_stale_index_even_when_no_file_changed(kb, docs, monkeypatch):
+    kb.ingest([docs])
+    monkeypatch.setattr("knowledge.store.KEYWORD_FORMAT", "an older tokeniser")
+    before = kb.current_generation()
+    report = kb.ingest([docs])
+    assert not report.changed and kb.current_generation() != before and not kb.is_stale()
+
+
+def test_force_re_reads_unchanged_files(kb, docs):
+    kb.ingest([docs])
+    report = kb.ingest([docs], force=True)
+    assert sorted(Path(p).name for p in report.updated) == ["card.md", "deposit.md"] and not report.unchanged
