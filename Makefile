@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast eval models clean
+.PHONY: setup system-packages run test test-fast eval models clean
 
 setup: $(STAMP)
 
@@ -19,7 +19,11 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/digital-employee serve
 
-test: setup
+# Debian packages the tests drive for real (a PostgreSQL server); installed only when missing.
+system-packages:
+	bash scripts/ci-system-packages.sh
+
+test: setup system-packages
 	$(BIN)/python -m pytest
 
 test-fast: setup

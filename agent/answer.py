@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 from agent.citations import resolve_citations
+from agent.faq import match_faq
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt, render
-from agent.reply import Delta, Final, Intent, Reply
+from agent.reply import Citation, Delta, Final, Intent, Reply
 from agent.scope import out_of_scope
 from agent.support import check_support
 from knowledge import Evidence, HybridRetriever, KnowledgeBase, SearchFilters
-from knowledge.documents import Audience
+from knowledge.documents import Audience, Chunk
 from knowledge.metadata import detect_language
 from knowledge.rerank import CrossEncoderReranker
 from settings import Settings
@@ -48,6 +50,24 @@ class Answerer:
         """Whether retrieval found anything close enough to ground an answer on."""
         return bool(evidence) and (evidence[0].dense_score or 0.0) >= self.settings.min_dense_score
 
+    def curated_answer(self, question: str, evidence: list[Evidence], language: str) -> Reply | None:
+        """The approved FAQ wording when the question is a close paraphrase of an FAQ question."""
+        snap = self.retriever.kb.snapshot()
+
+        def section_chunks(item: Evidence) -> list[Chunk]:
+            return [c for c in snap.chunks
+                    if c.document_id == item.chunk.document_id and c.section_path == item.chunk.section_path]
+
+        match = match_faq(question, evidence, self.retriever.kb.embedder.query_vector,
+                          self.settings.faq_threshold, language, section_chunks)
+        if match is None:
+            return None
+        item = match.evidence
+        citation = Citation(n=1, chunk_id=item.chunk.id, document_id=item.document.id,
+                            document_title=item.document.title, section=item.chunk.section(), quote=match.answer)
+        return Reply(text=f"{match.answer}[1]", citations=(citation,), refused=False, intent=Intent.QUESTION,
+                     language=language, answered_by="faq")
+
     def stream(self, question: str) -> Iterator[Delta | Final]:
         started = time.perf_counter()
         question = question.strip()
@@ -58,7 +78,7 @@ class Answerer:
         def refuse(reason: str, text: str, intent: Intent = Intent.QUESTION) -> Final:
             timings["total"] = time.perf_counter() - started
             return Final(Reply(text=text, citations=(), refused=True, intent=intent, language=language,
-                               handoff=False, timings=dict(timings), refusal_reason=reason))
+                               handoff=False, timings=dict(timings), refusal_reason=reason, answered_by="refusal"))
 
         if not question:
             yield refuse("empty", prompt["refusal"])
@@ -74,6 +94,13 @@ class Answerer:
         timings["retrieve"] = time.perf_counter() - t0
         if not self.supported(evidence):
             yield refuse("no_evidence", prompt["refusal"])
+            return
+
+        faq = self.curated_answer(question, evidence, language)
+        if faq is not None:
+            timings["total"] = time.perf_counter() - started
+            yield Delta(faq.text)
+            yield Final(replace(faq, timings=dict(timings)))
             return
 
         system = render(prompt["system"], institution=self.settings.institution,

@@ -36,6 +36,8 @@ class Reply:
     # Seconds per stage: retrieve, first_token, generate, total.
     timings: dict[str, float] = field(default_factory=dict)
     refusal_reason: str | None = None
+    # "generated" by the LLM, "faq" (approved wording, no generation) or "refusal".
+    answered_by: str = "generated"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # Below this cosine similarity of the best dense hit the knowledge base has nothing relevant.
     min_dense_score: float = 0.83
 
+    # Audit log of sessions, turns, citations and hand-offs (SQLAlchemy URL); default data/audit.sqlite.
+    audit_url: str | None = None
+    # A question this close (e5 cosine) to a curated FAQ question gets the approved answer verbatim.
+    faq_threshold: float = 0.95
+
     # Web app.
     host: str = "127.0.0.1"
     port: int = 7860

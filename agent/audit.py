@@ -1,0 +1,352 @@
+"""The audit log: sessions, turns, citations, refusals and hand-offs, kept in a SQL database.
+
+SQLite (a file under ``data_dir``) by default; any SQLAlchemy URL works, PostgreSQL through psycopg
+(``postgresql+psycopg://user@host/db``). Every free-text value is passed through
+:func:`~agent.personal_data.mask_personal_data` before it is written: turn texts, refusal reasons,
+citation titles, sections and quotes, slot values, summaries, customer references and staff names.
+Identifiers (session, document and chunk ids), intents, roles and statuses are stored as given.
+
+Callers get frozen records (:class:`TurnRecord`, :class:`HandoffRecord`), never ORM objects; each method
+runs in its own short transaction, so one :class:`AuditLog` may be shared between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.pool import StaticPool
+
+from agent.audit_models import (
+    Base,
+    CitationRow,
+    HandoffReason,
+    HandoffRow,
+    HandoffStatus,
+    SessionRow,
+    TurnRole,
+    TurnRow,
+    utc_now,
+)
+from agent.personal_data import mask_personal_data
+from agent.reply import Citation, Reply
+from settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Milliseconds a SQLite writer waits for another writer's transaction before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class UnknownSessionError(LookupError):
+    """A turn or hand-off names a session the audit log has never started."""
+
+
+class UnknownTurnError(LookupError):
+    pass
+
+
+class UnknownHandoffError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    id: int
+    session_id: str
+    n: int
+    role: TurnRole
+    text: str
+    intent: str | None
+    refused: bool
+    refusal_reason: str | None
+    language: str | None
+    timings: dict[str, float]
+    created_at: datetime
+    feedback: int | None
+    author: str | None
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class HandoffRecord:
+    id: str
+    session_id: str
+    reason: HandoffReason
+    slots: dict[str, str]
+    status: HandoffStatus
+    assignee: str | None
+    created_at: datetime
+    closed_at: datetime | None
+    summary: str
+
+
+def audit_url(settings: Settings) -> str:
+    """The configured ``audit_url`` (env ``DE_AUDIT_URL``), else a SQLite file in ``data_dir``."""
+    configured = getattr(settings, "audit_url", None)
+    if configured:
+        return str(configured)
+    return f"sqlite:///{Path(settings.data_dir) / 'audit.sqlite'}"
+
+
+def _masked(text: str | None) -> str | None:
+    return None if text is None else mask_personal_data(text)
+
+
+class AuditLog:
+    """Writes and reads the audit trail of customer sessions; tables are created on first use."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        self.url = url
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database in (None, "", ":memory:"):
+                # One shared connection, or every thread would see its own empty in-memory database.
+                kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+            else:
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._engine: Engine = create_engine(parsed, **kwargs)
+        if parsed.get_backend_name() == "sqlite":
+            _configure_sqlite(self._engine)
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+
+    @property
+    def engine(self) -> Engine:
+        """The underlying engine, for reports and maintenance that go beyond these methods."""
+        return self._engine
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        if not self._schema_ready:
+            with self._schema_lock:
+                if not self._schema_ready:
+                    Base.metadata.create_all(self._engine)
+                    self._schema_ready = True
+        with Session(self._engine, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    # Sessions and turns.
+
+    def start_session(self, channel: str, customer_ref: str | None = None, language: str | None = None) -> str:
+        session_id = str(uuid.uuid4())
+        with self._transaction() as s:
+            s.add(SessionRow(id=session_id, channel=channel, customer_ref=_masked(customer_ref), language=language))
+        return session_id
+
+    def close_session(self, session_id: str) -> None:
+        with self._transaction() as s:
+            _locked_session(s, session_id).closed_at = utc_now()
+
+    def record_customer_turn(self, session_id: str, text: str, language: str | None = None) -> int:
+        return self._add_turn(session_id, TurnRole.CUSTOMER, text, language=language)
+
+    def record_reply(self, session_id: str, reply: Reply) -> int:
+        citations = [
+            CitationRow(
+                n=c.n,
+                document_id=c.document_id,
+                document_title=mask_personal_data(c.document_title),
+                section=mask_personal_data(c.section),
+                chunk_id=c.chunk_id,
+                quote=mask_personal_data(c.quote),
+            )
+            for c in reply.citations
+        ]
+        return self._add_turn(
+            session_id,
+            TurnRole.ASSISTANT,
+            reply.text,
+            intent=reply.intent.value,
+            refused=reply.refused,
+            refusal_reason=_masked(reply.refusal_reason),
+            language=reply.language,
+            timings=dict(reply.timings),
+            citations=citations,
+        )
+
+    def record_staff_turn(self, session_id: str, text: str, staff: str) -> int:
+        return self._add_turn(session_id, TurnRole.STAFF, text, author=mask_personal_data(staff))
+
+    def _add_turn(self, session_id: str, role: TurnRole, text: str, **columns: Any) -> int:
+        """Appends a turn numbered after the session's last one; ``text`` is masked here."""
+        with self._transaction() as s:
+            _locked_session(s, session_id)  # serialises the numbering of concurrent turns in one session
+            last = s.scalar(select(func.max(TurnRow.n)).where(TurnRow.session_id == session_id))
+            turn = TurnRow(
+                session_id=session_id, n=(last or 0) + 1, role=role.value, text=mask_personal_data(text), **columns
+            )
+            s.add(turn)
+            s.flush()
+            return turn.id
+
+    def set_feedback(self, turn_id: int, value: int) -> None:
+        """A customer's verdict on an assistant reply: -1 (unhelpful), 0 (neutral) or 1 (helpful)."""
+        if value not in (-1, 0, 1):
+            raise ValueError(f"feedback must be -1, 0 or 1, got {value!r}")
+        with self._transaction() as s:
+            turn = s.get(TurnRow, turn_id)
+            if turn is None:
+                raise UnknownTurnError(f"no turn {turn_id} in the audit log")
+            if turn.role != TurnRole.ASSISTANT.value:
+                raise ValueError(f"feedback is given on assistant replies; turn {turn_id} is a {turn.role} turn")
+            turn.feedback = value
+
+    def transcript(self, session_id: str) -> list[TurnRecord]:
+        with self._transaction() as s:
+            if s.get(SessionRow, session_id) is None:
+                raise UnknownSessionError(f"no audit session {session_id!r}")
+            rows = s.scalars(
+                select(TurnRow)
+                .where(TurnRow.session_id == session_id)
+                .order_by(TurnRow.n)
+                .options(selectinload(TurnRow.citations))
+            ).all()
+            return [_turn_record(row) for row in rows]
+
+    # Hand-offs to human staff.
+
+    def open_handoff(
+        self, session_id: str, reason: HandoffReason | str, slots: dict[str, str], summary: str = ""
+    ) -> str:
+        reason = HandoffReason.from_str(reason)
+        handoff_id = str(uuid.uuid4())
+        with self._transaction() as s:
+            _locked_session(s, session_id)
+            s.add(
+                HandoffRow(
+                    id=handoff_id,
+                    session_id=session_id,
+                    reason=reason.value,
+                    slots={str(k): mask_personal_data(str(v)) for k, v in slots.items()},
+                    status=HandoffStatus.OPEN.value,
+                    summary=mask_personal_data(summary),
+                )
+            )
+        log.info("hand-off %s opened for session %s: %s", handoff_id, session_id, reason.value)
+        return handoff_id
+
+    def update_handoff(
+        self, handoff_id: str, status: HandoffStatus | str | None = None, assignee: str | None = None
+    ) -> HandoffRecord:
+        """Assign or close a ticket. Naming an assignee without a status moves an open ticket to assigned."""
+        new_status = None if status is None else HandoffStatus.from_str(status)
+        with self._transaction() as s:
+            row = s.get(HandoffRow, handoff_id, with_for_update=True)
+            if row is None:
+                raise UnknownHandoffError(f"no hand-off {handoff_id!r} in the audit log")
+            if row.status == HandoffStatus.CLOSED.value:
+                raise ValueError(f"hand-off {handoff_id} is closed; open a new one instead of changing it")
+            if assignee is not None:
+                row.assignee = mask_personal_data(assignee)
+                if new_status is None and row.status == HandoffStatus.OPEN.value:
+                    new_status = HandoffStatus.ASSIGNED
+            if new_status is HandoffStatus.ASSIGNED and row.assignee is None:
+                raise ValueError(f"hand-off {handoff_id} cannot be assigned without an assignee")
+            if new_status is not None:
+                row.status = new_status.value
+                if new_status is HandoffStatus.CLOSED:
+                    row.closed_at = utc_now()
+            return _handoff_record(row)
+
+    def handoff(self, handoff_id: str) -> HandoffRecord:
+        with self._transaction() as s:
+            row = s.get(HandoffRow, handoff_id)
+            if row is None:
+                raise UnknownHandoffError(f"no hand-off {handoff_id!r} in the audit log")
+            return _handoff_record(row)
+
+    def handoffs(self, status: HandoffStatus | str | None = None) -> list[HandoffRecord]:
+        """Tickets, oldest first; only those with ``status`` when given."""
+        query = select(HandoffRow).order_by(HandoffRow.created_at, HandoffRow.id)
+        if status is not None:
+            query = query.where(HandoffRow.status == HandoffStatus.from_str(status).value)
+        with self._transaction() as s:
+            return [_handoff_record(row) for row in s.scalars(query)]
+
+
+def _locked_session(s: Session, session_id: str) -> SessionRow:
+    row = s.get(SessionRow, session_id, with_for_update=True)
+    if row is None:
+        raise UnknownSessionError(f"no audit session {session_id!r}; start one with AuditLog.start_session()")
+    return row
+
+
+def _turn_record(row: TurnRow) -> TurnRecord:
+    return TurnRecord(
+        id=row.id,
+        session_id=row.session_id,
+        n=row.n,
+        role=TurnRole(row.role),
+        text=row.text,
+        intent=row.intent,
+        refused=row.refused,
+        refusal_reason=row.refusal_reason,
+        language=row.language,
+        timings=dict(row.timings or {}),
+        created_at=row.created_at,
+        feedback=row.feedback,
+        author=row.author,
+        citations=tuple(
+            Citation(
+                n=c.n,
+                chunk_id=c.chunk_id,
+                document_id=c.document_id,
+                document_title=c.document_title,
+                section=c.section,
+                quote=c.quote,
+            )
+            for c in row.citations
+        ),
+    )
+
+
+def _handoff_record(row: HandoffRow) -> HandoffRecord:
+    return HandoffRecord(
+        id=row.id,
+        session_id=row.session_id,
+        reason=HandoffReason(row.reason),
+        slots=dict(row.slots),
+        status=HandoffStatus(row.status),
+        assignee=row.assignee,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+        summary=row.summary,
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, enforced foreign keys, and BEGIN IMMEDIATE so concurrent writers queue instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
