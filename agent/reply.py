@@ -10,6 +10,10 @@ from typing import Any
 class Intent(str, Enum):
     QUESTION = "question"
     OUT_OF_SCOPE = "out_of_scope"
+    COMPLAINT = "complaint"
+    CLAIM_REPORT = "claim_report"
+    HUMAN_REQUEST = "human_request"
+    SMALL_TALK = "small_talk"
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,9 @@ class Reply:
     # Seconds per stage: retrieve, first_token, generate, total.
     timings: dict[str, float] = field(default_factory=dict)
     refusal_reason: str | None = None
-    # "generated" by the LLM, "faq" (approved wording, no generation) or "refusal".
+    # "generated" by the LLM, "faq" (approved wording, no generation), "refusal" or "dialogue".
     answered_by: str = "generated"
+    ticket: str | None = None  # the hand-off ticket this reply opened
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,0 +1,123 @@
+"""A session routes each message: complaints and claims collect their slots and open a hand-off ticket,
+a request for a human opens one at once, small talk gets a fixed reply, questions go to the answerer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from agent import Answerer
+from agent.audit import AuditLog
+from agent.conversation import Conversation
+from agent.intents import classify_intent
+from agent.reply import Intent
+from agent.slots import extract_slots
+
+TODAY = date(2026, 11, 22)
+CARD = "6222600260001072444"
+
+
+class CountingLLM:
+    backend = "scripted"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        self.calls += 1
+        yield "三年期定期存款的年利率为2.35%[1]。"
+
+
+@pytest.fixture
+def chat(settings, demo_answerer, tmp_path):
+    llm = CountingLLM()
+    answerer = Answerer(settings, demo_answerer.retriever.kb, llm)  # type: ignore[arg-type]
+    audit = AuditLog(f"sqlite:///{tmp_path / 'audit.sqlite'}")
+    return Conversation(answerer, audit, today=TODAY), audit, llm
+
+
+# ---- intents and slots ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("我要投诉你们乱扣年费", Intent.COMPLAINT),
+        ("This is unacceptable, I want to complain", Intent.COMPLAINT),
+        ("我爸爸昨天住院了，要理赔", Intent.CLAIM_REPORT),
+        ("I want to file a claim", Intent.CLAIM_REPORT),
+        ("帮我转人工", Intent.HUMAN_REQUEST),
+        ("Can I speak to a real person?", Intent.HUMAN_REQUEST),
+        ("你好", Intent.SMALL_TALK),
+        ("thanks!", Intent.SMALL_TALK),
+        ("三年期定期存款利率是多少？", Intent.QUESTION),
+        ("你好，犹豫期有多长？", Intent.QUESTION),
+    ],
+)
+def test_messages_are_routed_to_their_intent(text, intent):
+    assert classify_intent(text) is intent
+
+
+def test_slots_are_read_from_the_customers_words():
+    slots = extract_slots("我爸爸昨天住院了，保单号P20260012345，电话13812345678",
+                          ("reference", "date", "what_happened", "contact"), TODAY)
+    assert slots["reference"] == "P20260012345" and slots["contact"] == "13812345678"
+    assert slots["date"] == "2026-11-21" and "住院" in slots["what_happened"]
+
+
+def test_a_month_and_day_in_the_future_means_last_year():
+    assert extract_slots("12月3日扣的费", ("date",), TODAY) == {"date": "2025-12-03"}
+
+
+def test_a_bare_intent_sentence_does_not_count_as_describing_what_happened():
+    assert extract_slots("我要投诉", ("what_happened",), TODAY) == {}
+
+
+# ---- the session ---------------------------------------------------------------------------------
+
+
+def test_a_complaint_asks_for_missing_slots_then_opens_a_ticket(chat):
+    conversation, audit, llm = chat
+    first = conversation.send("我要投诉，你们乱扣我信用卡年费")
+    assert first.intent is Intent.COMPLAINT and not first.handoff and "卡号" in first.text
+    second = conversation.send(f"卡号{CARD}")
+    assert not second.handoff and "联系电话" in second.text
+    third = conversation.send("13812345678")
+    assert third.handoff and third.ticket and third.language == "zh" and "工单号" in third.text
+    (ticket,) = audit.handoffs()
+    assert ticket.id == third.ticket and ticket.reason.value == "complaint"
+    assert set(ticket.slots) == {"reference", "what_happened", "contact"}
+    assert ticket.slots["reference"] == "[银行卡号]" and ticket.slots["contact"] == "[电话]"  # masked
+    assert llm.calls == 0
+
+
+def test_a_claim_report_with_everything_in_one_message_opens_the_ticket_at_once(chat):
+    conversation, audit, _ = chat
+    reply = conversation.send("我爸爸昨天住院了要理赔，保单号P20260012345，电话13812345678")
+    assert reply.handoff and reply.intent is Intent.CLAIM_REPORT
+    assert audit.handoffs()[0].slots["date"] == "2026-11-21"
+
+
+def test_asking_for_a_human_opens_a_ticket_immediately(chat):
+    conversation, audit, _ = chat
+    reply = conversation.send("帮我转人工")
+    assert reply.handoff and reply.intent is Intent.HUMAN_REQUEST
+    assert [h.reason.value for h in audit.handoffs()] == ["human_request"]
+
+
+def test_small_talk_gets_a_fixed_greeting_in_the_customers_language(chat):
+    conversation, _, llm = chat
+    assert "小海" in conversation.send("你好").text
+    assert conversation.send("hello").text.startswith("Hello")
+    assert llm.calls == 0
+
+
+def test_a_question_goes_to_the_answerer_and_every_turn_is_audited(chat):
+    conversation, audit, llm = chat
+    reply = conversation.send("三年期定期存款利率是多少？")
+    assert llm.calls == 1 and "2.35%" in reply.text and reply.citations
+    turns = audit.transcript(conversation.session_id)
+    assert [t.role.value for t in turns] == ["customer", "assistant"]
+    assert turns[1].citations
