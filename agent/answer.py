@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from agent.citations import resolve_citations
 from agent.faq import match_faq
+from agent.guardrails import leaks_prompt, looks_like_injection, strip_instructions
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt, render
 from agent.reply import Citation, Delta, Final, Intent, Reply
@@ -89,6 +90,10 @@ class Answerer:
                          Intent.OUT_OF_SCOPE)
             return
 
+        if looks_like_injection(question):
+            yield refuse("prompt_injection", prompt["injection"], Intent.OUT_OF_SCOPE)
+            return
+
         t0 = time.perf_counter()
         evidence = self.retriever.run(question, self.settings.answer_evidence, self.filters)
         timings["retrieve"] = time.perf_counter() - t0
@@ -106,7 +111,8 @@ class Answerer:
         system = render(prompt["system"], institution=self.settings.institution,
                         assistant=self.settings.assistant_name)
         user = render(prompt["user"], question=question, evidence=[
-            {"n": i, "title": e.document.title, "section": e.chunk.section(), "text": e.chunk.text}
+            {"n": i, "title": e.document.title, "section": e.chunk.section(),
+             "text": strip_instructions(e.chunk.text)[0]}
             for i, e in enumerate(evidence, 1)
         ])
         marker = prompt["no_answer_marker"]
@@ -132,6 +138,9 @@ class Answerer:
         cleaned, citations = resolve_citations(checked.text, evidence)
         if not citations:
             yield refuse("unsupported", prompt["refusal"])
+            return
+        if leaks_prompt(cleaned, system):
+            yield refuse("system_prompt_leak", prompt["injection"], Intent.OUT_OF_SCOPE)
             return
         timings["total"] = time.perf_counter() - started
         yield Final(Reply(text=cleaned, citations=citations, refused=False, intent=Intent.QUESTION,
