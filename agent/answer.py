@@ -39,9 +39,9 @@ class Answerer:
         self.llm = llm
         self.filters = SearchFilters(audience=Audience.CUSTOMER)
 
-    def run(self, question: str) -> Reply:
+    def run(self, question: str, retrieval_query: str | None = None) -> Reply:
         final = None
-        for event in self.stream(question):
+        for event in self.stream(question, retrieval_query):
             if isinstance(event, Final):
                 final = event.reply
         assert final is not None
@@ -69,7 +69,9 @@ class Answerer:
         return Reply(text=f"{match.answer}[1]", citations=(citation,), refused=False, intent=Intent.QUESTION,
                      language=language, answered_by="faq")
 
-    def stream(self, question: str) -> Iterator[Delta | Final]:
+    def stream(self, question: str, retrieval_query: str | None = None) -> Iterator[Delta | Final]:
+        """Answer ``question``; retrieval uses ``retrieval_query`` when given (a follow-up completed with
+        the earlier question it continues)."""
         started = time.perf_counter()
         question = question.strip()
         language = detect_language(question)
@@ -95,7 +97,7 @@ class Answerer:
             return
 
         t0 = time.perf_counter()
-        evidence = self.retriever.run(question, self.settings.answer_evidence, self.filters)
+        evidence = self.retriever.run(retrieval_query or question, self.settings.answer_evidence, self.filters)
         timings["retrieve"] = time.perf_counter() - t0
         if not self.supported(evidence):
             yield refuse("no_evidence", prompt["refusal"])
@@ -110,7 +112,7 @@ class Answerer:
 
         system = render(prompt["system"], institution=self.settings.institution,
                         assistant=self.settings.assistant_name)
-        user = render(prompt["user"], question=question, evidence=[
+        user = render(prompt["user"], question=retrieval_query or question, evidence=[
             {"n": i, "title": e.document.title, "section": e.chunk.section(),
              "text": strip_instructions(e.chunk.text)[0]}
             for i, e in enumerate(evidence, 1)

@@ -11,6 +11,7 @@ from datetime import date
 
 from agent.answer import Answerer
 from agent.audit import AuditLog
+from agent.followup import standalone_query
 from agent.intents import classify_intent, required_slots
 from agent.prompting import load_prompt, render
 from agent.reply import Intent, Reply
@@ -41,6 +42,7 @@ class Conversation:
         self.session_id = audit.start_session(channel) if audit else str(uuid.uuid4())
         self.pending: PendingHandoff | None = None
         self.language = "zh"
+        self.questions: list[str] = []  # standalone questions asked so far, for completing follow-ups
 
     def send(self, text: str) -> Reply:
         text = text.strip()
@@ -74,7 +76,10 @@ class Conversation:
             prompt = load_prompt("dialogue", self.language)
             key = "thanks" if any(w in text.lower() for w in _THANKS) else "greeting"
             return self._say(render(prompt[key], assistant=self.answerer.settings.assistant_name), intent, started)
-        return self.answerer.run(text)
+        query = standalone_query(text, self.questions)
+        if query == text:
+            self.questions.append(text)
+        return self.answerer.run(text, retrieval_query=query)
 
     def _open(self, intent: Intent, slots: dict[str, str], started: float) -> Reply:
         summary = f"{intent.value}: " + "; ".join(f"{k}={v}" for k, v in slots.items())

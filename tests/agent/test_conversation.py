@@ -121,3 +121,36 @@ def test_a_question_goes_to_the_answerer_and_every_turn_is_audited(chat):
     turns = audit.transcript(conversation.session_id)
     assert [t.role.value for t in turns] == ["customer", "assistant"]
     assert turns[1].citations
+
+
+# ---- follow-ups ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["那五年期呢？", "五年期的呢", "What about the 5-year one?", "还有提前支取怎么算"])
+def test_elliptic_questions_are_follow_ups(text):
+    from agent.followup import is_follow_up
+
+    assert is_follow_up(text)
+
+
+def test_a_standalone_question_is_not_a_follow_up():
+    from agent.followup import is_follow_up
+
+    assert not is_follow_up("三年期定期存款利率是多少？")
+
+
+def test_a_follow_up_retrieves_with_the_earlier_question_but_never_the_earlier_answer(chat):
+    conversation, _, _ = chat
+    seen: list[str] = []
+    retriever = conversation.answerer.retriever
+    original = retriever.run
+
+    def spy(query, *args, **kwargs):
+        seen.append(query)
+        return original(query, *args, **kwargs)
+
+    retriever.run = spy  # type: ignore[method-assign]
+    conversation.send("三年期定期存款利率是多少？")
+    conversation.send("那五年期呢？")
+    assert seen[-1] == "三年期定期存款利率是多少？ 那五年期呢？"
+    assert "2.35%" not in seen[-1]  # the first answer stays out of the query
