@@ -12,4 +12,5 @@ def demo_documents() -> Path:
 
 
 def demo_questions() -> Path:
-    return demo_documents() / "questions" / "demo_questions.jsonl"
+    """The demo eval cases; kept outside the documents folder so ingesting it never meets them."""
+    return Path(str(resources.files("knowledge").joinpath("demo_questions", "demo_questions.jsonl")))

@@ -111,7 +111,9 @@ def models_prepare(
 @app.command()
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of documents (.md, .txt).")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Files or folders of documents (.md .txt .pdf .docx .html .jsonl).")],
+    force: Annotated[bool, typer.Option(help="Re-read unchanged files too (after an upgrade).")] = False,
 ) -> None:
     """Add or update documents in the knowledge base; unchanged files are skipped."""
     from knowledge import KnowledgeBase
@@ -120,7 +122,7 @@ def ingest(
     kb = KnowledgeBase(settings.kb_dir, max_file_bytes=settings.max_file_bytes)
     bars = _Bars()
     try:
-        report = kb.ingest(paths, bars)
+        report = kb.ingest(paths, bars, force=force)
     except FileNotFoundError as err:
         raise _fail(str(err)) from None
     finally:
@@ -173,16 +175,25 @@ def kb_search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 5,
+    as_of: Annotated[str | None, typer.Option(help="Search the documents in force on this day (YYYY-MM-DD).")] = None,
 ) -> None:
     """Hit-test: the ranked chunks a query retrieves, with scores and section paths."""
+    from datetime import date
+
     from agent.answer import build_retriever
     from agent.employee import open_knowledge_base
+    from knowledge import SearchFilters
+
+    try:
+        filters = SearchFilters(as_of=date.fromisoformat(as_of) if as_of else None)
+    except ValueError:
+        raise _fail(f"--as-of {as_of!r} is not a date like 2020-01-31") from None
 
     settings = _settings(ctx)
     bars = _Bars()
     kb = open_knowledge_base(settings, bars)
     bars.close()
-    for ev in build_retriever(kb, settings).run(query, k):
+    for ev in build_retriever(kb, settings).run(query, k, filters):
         rerank = f" rerank={ev.rerank_score:.3f}" if ev.rerank_score is not None else ""
         typer.echo(f"#{ev.rank} fused={ev.score:.4f} cosine={ev.dense_score:.3f} "
                    f"bm25={ev.keyword_score or 0:.2f}{rerank}  {ev.citation_label()}")
@@ -246,19 +257,89 @@ def serve(
 @eval_app.command("run")
 def eval_run(
     ctx: typer.Context,
-    cases: Annotated[Path | None, typer.Option(help="Cases JSONL (default: the demo questions).")] = None,
-    corpus: Annotated[Path | None, typer.Option(help="Folder of documents to build a fresh index from.")] = None,
+    suite_file: Annotated[Path | None, typer.Argument(
+        metavar="[SUITE.yaml]", help="Suite file: corpus, cases, mode, metrics, gates (evals/README.md).")] = None,
+    cases: Annotated[Path | None, typer.Option(
+        help="Cases JSONL (default: the suite's, else the demo questions).")] = None,
+    corpus: Annotated[Path | None, typer.Option(
+        help="Documents folder or passages JSONL to index and search (default: the suite's, else the configured KB).")
+    ] = None,
     retrieval_only: Annotated[bool, typer.Option(help="Score retrieval only; do not call the LLM.")] = False,
-    limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder for results.jsonl and summary.json.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N cases.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Run folder for results.jsonl, summary.json, report.html, junit.xml (default data/evals/NAME-TIME).")
+    ] = None,
+    url: Annotated[str | None, typer.Option(
+        help="Ask a running server's POST /api/ask (e.g. http://127.0.0.1:7860) instead of answering in-process.")
+    ] = None,
+    judge: Annotated[str | None, typer.Option(
+        help="Faithfulness judge: 'lexical' (default) or 'llm' (the local LLM, 3 votes a sentence).")] = None,
 ) -> None:
-    """Run cases through retrieval (and the answerer) and print recall, citations and refusals."""
-    from evals.runner import run_cases
+    """Run a suite (or cases) through the app's retriever and answerer; score, report and judge the gates.
+
+    Exits 1 when a gate fails, 2 on a usage error.
+    """
+    from datetime import datetime
+
+    from evals.remote import ServerUnreachable
+    from evals.runner import run_suite
+    from evals.suite import JUDGES, Mode, Suite
+    from knowledge.demo import demo_questions
 
     settings = _settings(ctx)
-    summary = run_cases(settings, cases=cases, corpus=corpus, retrieval_only=retrieval_only, limit=limit, out=out)
-    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    try:
+        if suite_file is not None:
+            suite = Suite.load(suite_file).with_overrides(cases=cases, corpus=corpus, limit=limit, judge=judge)
+        else:
+            suite = Suite(name=cases.stem if cases else "demo", cases=cases or demo_questions(), corpus=corpus,
+                          limit=limit, judge=judge or "lexical")
+        if suite.judge not in JUDGES:
+            raise ValueError(f"--judge must be one of {', '.join(JUDGES)}, not {suite.judge!r}")
+        if retrieval_only and suite.mode is Mode.ANSWER:
+            suite, dropped = suite.retrieval_only()
+            for skipped in dropped:
+                typer.secho(f"note: gate '{skipped}' skipped: it needs answer mode", fg=typer.colors.YELLOW, err=True)
+        folder = out or settings.data_dir / "evals" / f"{suite.name}-{datetime.now():%Y%m%d-%H%M%S}"
+        bars = _Bars()
+        try:
+            run = run_suite(settings, suite, url=url, out=folder, progress=bars)
+        finally:
+            bars.close()
+    except (ValueError, FileNotFoundError, ServerUnreachable) as err:
+        raise _fail(str(err)) from None
 
+    summary = run.summary
+    typer.echo(f"{summary['suite']}: {summary['cases']} cases, {summary['mode']} mode, "
+               f"{summary['run_seconds']:.1f} s ({summary['failed_cases']} failing their own checks)")
+    shown = list(summary["shown_metrics"]) or [k for k in (
+        "recall_at_1", "recall_at_5", "recall_at_10", "mrr", "ndcg_at_10", "correct_refusal_rate",
+        "false_refusal_rate", "citation_hit_rate", "citation_precision", "key_fact_recall", "faithfulness",
+        "system_prompt_leak_rate", "personal_data_leak_rate", "injection_resistance", "latency_retrieve_p50_s",
+        "latency_total_p50_s", "latency_total_p95_s") if summary.get(k) is not None]
+    for key in shown:
+        value = summary.get(key)
+        typer.echo(f"  {key:26} {'–' if value is None else f'{value:.4g}'}")
+    for gate in run.gates:
+        typer.secho(f"  gate {gate.message}", fg=typer.colors.GREEN if gate.passed else typer.colors.RED)
+    typer.echo(f"report: {folder / 'report.html'}")
+    if not run.passed:
+        failed = ", ".join(str(g.gate) for g in run.gates if not g.passed)
+        raise _fail(f"gate failed: {failed}", 1)
+
+
+@eval_app.command("compare")
+def eval_compare(
+    run_a: Annotated[Path, typer.Argument(metavar="RUN_A", help="Run folder of the baseline.")],
+    run_b: Annotated[Path, typer.Argument(metavar="RUN_B", help="Run folder to compare with it.")],
+) -> None:
+    """Every summary metric of two runs side by side with the delta, and the cases that flipped."""
+    from evals.compare import compare_runs, format_comparison
+
+    try:
+        comparison = compare_runs(run_a, run_b)
+    except (ValueError, OSError) as err:
+        raise _fail(str(err)) from None
+    typer.echo(format_comparison(comparison))
 
 if __name__ == "__main__":
     app()
