@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-packages run test test-fast eval models clean
+.PHONY: setup system-packages run test test-fast eval eval-smoke models clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,11 @@ test-fast: setup
 
 eval: setup
 	$(BIN)/digital-employee eval run --out data/evals/demo
+
+# The gated smoke suites (retrieval over real clauses and laws); CI runs them after the tests.
+eval-smoke: setup
+	$(BIN)/digital-employee eval run evals/suites/insurance_clauses_smoke.yaml --out data/evals/insurance-smoke
+	$(BIN)/digital-employee eval run evals/suites/cn_finance_laws_smoke.yaml --out data/evals/laws-smoke
 
 models: setup
 	$(BIN)/digital-employee models check
