@@ -120,6 +120,9 @@ def test_running_an_answer_suite_retrieval_only_drops_the_gates_it_cannot_judge(
 
 @pytest.mark.parametrize("path", sorted(SUITES.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_shipped_suite_loads_and_has_gates(path):
+    shared = path.parents[3] / "shared" / "datasets"
+    if "shared/datasets" in path.read_text(encoding="utf-8") and not shared.is_dir():
+        pytest.skip(f"{path.name} reads {shared}, which this checkout has no copy of")
     suite = Suite.load(path)
     assert suite.gates and suite.cases.is_file()
     assert suite.corpus is not None and suite.corpus.exists()
