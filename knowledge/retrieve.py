@@ -45,19 +45,17 @@ class SearchFilters:
 
 
 def current_versions(documents: list[Document]) -> list[Document]:
-    """Drop versions replaced by a newer one: of documents sharing a title and kind, only the one with
-    the latest effective date stays (the 2024 反洗钱法, not the 2006 one). Callers pass documents already
-    filtered to those in force on the day asked, so an as-of date before 2024 keeps the 2006 text."""
-    newest: dict[tuple[str, DocumentKind], Document] = {}
+    """Drop versions replaced by a newer one: of documents sharing a title and kind, only those with the
+    latest effective date stay (the 2024 反洗钱法, not the 2006 one; several passages of one policy
+    with the same date all stay). Callers pass documents already filtered to those in force on the day
+    asked, so an as-of date before 2024 keeps the 2006 text."""
+    newest: dict[tuple[str, DocumentKind], date] = {}
     for doc in documents:
-        if doc.effective_date is None:
-            continue
-        key = (doc.title.strip(), doc.kind)
-        held = newest.get(key)
-        if held is None or (held.effective_date and doc.effective_date > held.effective_date):
-            newest[key] = doc
+        if doc.effective_date is not None:
+            key = (doc.title.strip(), doc.kind)
+            newest[key] = max(newest.get(key, doc.effective_date), doc.effective_date)
     return [d for d in documents
-            if d.effective_date is None or newest[(d.title.strip(), d.kind)].id == d.id]
+            if d.effective_date is None or newest[(d.title.strip(), d.kind)] == d.effective_date]
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K,

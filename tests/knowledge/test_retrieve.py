@@ -289,3 +289,9 @@ def test_documents_without_dates_or_with_other_titles_are_never_dropped():
     other = _law("deposit-insurance", date(2015, 2, 17), title="存款保险条例")
     new = _law("aml-2024", date(2024, 11, 8))
     assert {d.id for d in current_versions([undated, other, new])} == {"faq", "deposit-insurance", "aml-2024"}
+
+
+def test_several_documents_of_one_version_all_stay():
+    parts = [_law("aml-2024-a", date(2024, 11, 8)), _law("aml-2024-b", date(2024, 11, 8)),
+             _law("aml-2006", date(2006, 10, 31))]
+    assert {d.id for d in current_versions(parts)} == {"aml-2024-a", "aml-2024-b"}
