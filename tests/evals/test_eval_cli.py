@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -50,6 +48,13 @@ def _suite(folder: Path, gates: list[str], extra: str = "") -> Path:
     path.write_text("name: tiny\ncorpus: docs\ncases: cases.jsonl\nmode: retrieval\n"
                     f"gates: {json.dumps(gates)}\n{extra}", encoding="utf-8")
     return path
+
+
+def _free_port() -> int:
+    """A port nothing listens on (bound, read, released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def test_a_failing_gate_exits_1_and_names_the_gate(settings, workspace):
@@ -135,32 +140,6 @@ def test_compare_of_a_folder_that_is_no_run_says_so(tmp_path):
 
 
 # ---- against a running server ---------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server_url(settings, demo_answerer):
-    import uvicorn
-
-    from ui.server import create_app
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, demo_answerer), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.mark.slow
