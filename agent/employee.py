@@ -13,6 +13,7 @@ from agent.answer import Answerer
 from agent.llm import ChatLLM
 from knowledge import KnowledgeBase
 from knowledge.demo import demo_documents
+from knowledge.embedding import make_embedder
 from knowledge.store import IngestReport
 from settings import Settings, offline_environment
 
@@ -23,9 +24,15 @@ def kb_source(settings: Settings) -> Path:
     return settings.kb_source or demo_documents()
 
 
+def knowledge_base(settings: Settings) -> KnowledgeBase:
+    """The configured knowledge base with the configured embedder; nothing is read or built yet."""
+    return KnowledgeBase(settings.kb_dir, embedder=make_embedder(settings.embedder, settings.model_cache),
+                         max_file_bytes=settings.max_file_bytes)
+
+
 def open_knowledge_base(settings: Settings, progress: ProgressFn | None = None) -> KnowledgeBase:
     """The configured knowledge base, built from its source folder if it has never been built."""
-    kb = KnowledgeBase(settings.kb_dir, max_file_bytes=settings.max_file_bytes)
+    kb = knowledge_base(settings)
     if not kb.exists():
         report: IngestReport = kb.ingest([kb_source(settings)], progress)
         if not kb.exists():

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
-from agent.employee import build_answerer
+from agent.employee import build_answerer, knowledge_base
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt, render
 from evals.cases import Case, load_cases
@@ -29,7 +29,6 @@ from evals.metrics import Supports, sentence_supported
 from evals.remote import RemoteAnswerer
 from evals.scoring import answer_metrics, by_tag, case_failures, retrieval_metrics, summarise
 from evals.suite import GateResult, Mode, Suite, evaluate_gates
-from knowledge import KnowledgeBase
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -157,7 +156,7 @@ def _index(settings: Settings, corpus: Path, progress: ProgressFn | None) -> tup
     """Settings naming the eval knowledge base of ``corpus``, brought up to date (unchanged files skipped)."""
     key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:10]
     settings = settings.model_copy(update={"kb_source": corpus, "kb_name": f"eval-{key}"})
-    report = KnowledgeBase(settings.kb_dir, max_file_bytes=settings.max_file_bytes).ingest([corpus], progress)
+    report = knowledge_base(settings).ingest([corpus], progress)
     for path, error in report.failed:
         log.warning("corpus file not indexed: %s: %s", path, error)
     return settings, {"kb": str(settings.kb_dir), "chunks": report.chunks, "added": len(report.added),

