@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only those missing; safe to run again and again.
 #   postgresql: a real server the audit-log tests start (tests/agent/conftest.py), as the `postgres` user.
+#   espeak-ng: the licence-clean Mandarin voice (and an English fallback), run as a subprocess (voice/).
 # Usage: scripts/ci-system-packages.sh            (root, or a user with sudo)
 set -euo pipefail
 
-PACKAGES=(postgresql)
+PACKAGES=(postgresql espeak-ng)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

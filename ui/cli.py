@@ -13,6 +13,7 @@ import typer
 from tqdm import tqdm
 
 from settings import Settings, offline_environment
+from ui.cli_voice import register as register_voice_commands
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="An offline digital employee for banks and insurers.")
@@ -22,6 +23,7 @@ eval_app = typer.Typer(no_args_is_help=True, help="Run eval cases and score retr
 app.add_typer(models_app, name="models")
 app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
+register_voice_commands(app)  # transcribe, speak
 
 
 def _settings(ctx: typer.Context) -> Settings:

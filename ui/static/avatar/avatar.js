@@ -1,0 +1,327 @@
+/* The digital employee's avatar: an SVG bank employee who blinks, breathes, speaks in lip sync and
+ * listens hands-free. No libraries, no network beyond this server's /api/speak and /api/transcribe.
+ *
+ *   Avatar.mount(element, {name, greeting, primary, accent, speakUrl, transcribeUrl, endOfTurnMs})
+ *   Avatar.speak(wavUrlOrBlob, mouthCurve, fps=30) -> Promise (resolves when playback ends or stops)
+ *   Avatar.say(text, language)              fetch /api/speak (abortable) and speak the result
+ *   Avatar.stop()                            stop speaking now
+ *   Avatar.request()                         an AbortController that barge-in aborts (use it for chat fetches)
+ *   Avatar.listen({onSpeechStart, onSpeechEnd, onTranscript, onError}) / Avatar.stopListening()
+ *   Avatar.position()                        {time, frame, open, speaking}: the lip-sync state now
+ *
+ * Lip sync reads the audio element's currentTime on every animation frame and looks up the mouth curve
+ * frame for that instant, so mouth and sound cannot drift apart (error <= one display frame + one curve
+ * frame, about 50 ms).
+ */
+(function () {
+  "use strict";
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var state = {
+    root: null, svg: null, mouth: null, lips: null, audio: null, curve: null, fps: 30, raf: 0,
+    finish: null, blinkTimer: 0, controllers: [], config: {}, mic: null
+  };
+
+  function figure(cfg) {
+    var p = cfg.primary || "#12355b", a = cfg.accent || "#c8a24a";
+    return '' +
+      '<svg class="de-avatar-figure" viewBox="0 0 200 230" role="img" aria-label="' + esc(cfg.name || "") + '">' +
+      '<circle cx="100" cy="100" r="96" fill="' + p + '" opacity="0.10"/>' +
+      '<g class="de-body">' +
+      '  <path d="M28 230 C30 182 58 166 100 162 C142 166 170 182 172 230 Z" fill="' + p + '"/>' +
+      '  <path d="M84 164 L100 196 L116 164 Z" fill="#ffffff"/>' +
+      '  <path d="M90 166 Q100 176 110 166 L106 182 Q100 186 94 182 Z" fill="' + a + '"/>' +
+      '  <path d="M70 168 L100 214 L84 230 L58 230 Z" fill="#0d2440" opacity="0.35"/>' +
+      '  <path d="M130 168 L100 214 L116 230 L142 230 Z" fill="#0d2440" opacity="0.35"/>' +
+      '  <rect x="120" y="196" width="34" height="13" rx="2.5" fill="#ffffff" stroke="' + a + '" stroke-width="1.2"/>' +
+      '  <text x="137" y="205.5" font-size="7" text-anchor="middle" fill="' + p + '" class="de-badge">' +
+           esc(shortName(cfg.name)) + '</text>' +
+      '</g>' +
+      '<g class="de-head">' +
+      '  <rect x="90" y="138" width="20" height="28" rx="8" fill="#e9b994"/>' +
+      '  <path d="M52 92 C50 44 78 26 102 26 C130 26 152 46 148 96 C148 112 146 128 142 136 L58 136 C54 124 52 108 52 92 Z" fill="#2b1d16"/>' +
+      '  <ellipse cx="100" cy="96" rx="38" ry="46" fill="#f4cfae"/>' +
+      '  <ellipse cx="62" cy="100" rx="6" ry="9" fill="#efc19d"/>' +
+      '  <ellipse cx="138" cy="100" rx="6" ry="9" fill="#efc19d"/>' +
+      '  <path d="M62 78 C66 46 96 40 118 48 C132 54 140 66 140 80 C126 66 104 58 80 64 C72 66 66 72 62 78 Z" fill="#2b1d16"/>' +
+      '  <path d="M76 82 Q85 77 94 81" stroke="#3b2a20" stroke-width="2.4" fill="none" stroke-linecap="round"/>' +
+      '  <path d="M106 81 Q115 77 124 82" stroke="#3b2a20" stroke-width="2.4" fill="none" stroke-linecap="round"/>' +
+      '  <g class="de-eyes">' +
+      '    <g class="de-eye" style="transform-origin:85px 93px"><ellipse cx="85" cy="93" rx="5.2" ry="6" fill="#ffffff"/>' +
+      '      <circle cx="85.6" cy="93.6" r="3.6" fill="#3a2a1e"/><circle cx="86.8" cy="92.2" r="1.1" fill="#ffffff"/></g>' +
+      '    <g class="de-eye" style="transform-origin:115px 93px"><ellipse cx="115" cy="93" rx="5.2" ry="6" fill="#ffffff"/>' +
+      '      <circle cx="115.6" cy="93.6" r="3.6" fill="#3a2a1e"/><circle cx="116.8" cy="92.2" r="1.1" fill="#ffffff"/></g>' +
+      '  </g>' +
+      '  <path d="M100 98 Q97 108 99 111 Q101 112 103 111" stroke="#d9a27f" stroke-width="1.8" fill="none" stroke-linecap="round"/>' +
+      '  <ellipse cx="76" cy="112" rx="7" ry="4" fill="#f29d8f" opacity="0.35"/>' +
+      '  <ellipse cx="124" cy="112" rx="7" ry="4" fill="#f29d8f" opacity="0.35"/>' +
+      '  <g class="de-mouth" transform="translate(100 122)">' +
+      '    <ellipse class="de-mouth-open" cx="0" cy="1" rx="9" ry="1" fill="#7a2e2e"/>' +
+      '    <path class="de-lips" d="M-11 0 Q0 5 11 0" stroke="#c0605a" stroke-width="2.6" fill="none" stroke-linecap="round"/>' +
+      '  </g>' +
+      '</g>' +
+      '</svg>';
+  }
+
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function shortName(name) {
+    var n = String(name || "").trim();
+    return n.split(/\s+/)[0].slice(0, 8);
+  }
+
+  function readConfig(el) {
+    var d = el.dataset || {};
+    return {
+      name: d.name || "", greeting: d.greeting || "", primary: d.primary, accent: d.accent,
+      speakUrl: d.speakUrl || "/api/speak", transcribeUrl: d.transcribeUrl || "/api/transcribe",
+      endOfTurnMs: parseInt(d.endOfTurnMs || "700", 10)
+    };
+  }
+
+  function mount(el, cfg) {
+    if (typeof el === "string") { el = document.getElementById(el) || document.querySelector(el); }
+    if (!el || el.dataset.deMounted === "1") { return; }
+    cfg = Object.assign(readConfig(el), cfg || {});
+    el.dataset.deMounted = "1";
+    el.classList.add("de-avatar");
+    el.innerHTML = figure(cfg) +
+      '<div class="de-avatar-caption"><strong>' + esc(cfg.name) + '</strong>' +
+      '<span class="de-avatar-greeting">' + esc(cfg.greeting) + '</span></div>' +
+      '<div class="de-avatar-status" aria-live="polite"></div>';
+    state.root = el;
+    state.config = cfg;
+    state.mouth = el.querySelector(".de-mouth-open");
+    state.lips = el.querySelector(".de-lips");
+    scheduleBlink();
+    setMouth(0);
+  }
+
+  function scheduleBlink() {
+    clearTimeout(state.blinkTimer);
+    state.blinkTimer = setTimeout(function () {
+      if (state.root) {
+        state.root.classList.add("de-blink");
+        setTimeout(function () { state.root && state.root.classList.remove("de-blink"); }, 140);
+      }
+      scheduleBlink();
+    }, 2500 + Math.random() * 3500);
+  }
+
+  function setMouth(open) {
+    if (!state.mouth) { return; }
+    var o = Math.max(0, Math.min(1, open));
+    state.open = o;
+    state.mouth.setAttribute("ry", (1 + o * 8).toFixed(2));
+    state.mouth.setAttribute("rx", (9 - o * 2).toFixed(2));
+    // Lips part from a smile into an open "o" as the mouth opens.
+    state.lips.setAttribute("d", "M-11 0 Q0 " + (5 + o * 9).toFixed(2) + " 11 0");
+  }
+
+  /* Where playback is and how open the mouth is now (for tests and debugging the sync). */
+  function position() {
+    var a = state.audio;
+    return {time: a ? a.currentTime : null, frame: a ? Math.floor(a.currentTime * state.fps) : null,
+            open: state.open || 0, speaking: !!a, curve: state.curve ? state.curve.length : 0};
+  }
+
+  function setStatus(text) {
+    var s = state.root && state.root.querySelector(".de-avatar-status");
+    if (s) { s.textContent = text || ""; }
+  }
+
+  function frame() {
+    var a = state.audio;
+    if (!a || !state.curve) { return; }
+    var i = Math.floor(a.currentTime * state.fps);
+    setMouth(i < state.curve.length ? state.curve[i] : 0);
+    state.raf = requestAnimationFrame(frame);
+  }
+
+  function speak(source, curve, fps) {
+    stop();
+    var url = source instanceof Blob ? URL.createObjectURL(source) : source;
+    var audio = new Audio(url);
+    state.audio = audio;
+    state.curve = curve || [];
+    state.fps = fps || 30;
+    if (state.root) { state.root.classList.add("de-speaking"); }
+    return new Promise(function (resolve) {
+      state.finish = function () {
+        if (source instanceof Blob) { URL.revokeObjectURL(url); }
+        resolve();
+      };
+      audio.addEventListener("ended", function () { stop(); });
+      audio.addEventListener("error", function () { stop(); });
+      audio.play().then(function () { state.raf = requestAnimationFrame(frame); }, function () { stop(); });
+    });
+  }
+
+  function stop() {
+    cancelAnimationFrame(state.raf);
+    if (state.audio) { state.audio.pause(); state.audio = null; }
+    state.curve = null;
+    setMouth(0);
+    if (state.root) { state.root.classList.remove("de-speaking"); }
+    var finish = state.finish;
+    state.finish = null;
+    if (finish) { finish(); }
+  }
+
+  function request() {
+    var c = new AbortController();
+    state.controllers.push(c);
+    return c;
+  }
+
+  function abortPending() {
+    var cs = state.controllers;
+    state.controllers = [];
+    cs.forEach(function (c) { c.abort(); });
+  }
+
+  function base64Blob(b64, mime) {
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    return new Blob([bytes], {type: mime || "audio/wav"});
+  }
+
+  /* Speak a reply sentence by sentence: the first sentence plays while the next ones are synthesized. */
+  function say(text, language) {
+    stop();
+    abortPending();
+    var c = request();
+    var queue = Promise.resolve();
+    return fetch(state.config.speakUrl || "/api/speak", {
+      method: "POST", headers: {"Content-Type": "application/json"}, signal: c.signal,
+      body: JSON.stringify({text: text, language: language || null, stream: true})
+    }).then(function (r) {
+      if (!r.ok) { return r.json().then(function (e) { throw new Error(e.detail || r.statusText); }); }
+      var reader = r.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) { return queue; }
+          buffer += decoder.decode(chunk.value, {stream: true});
+          var lines = buffer.split("\n");
+          buffer = lines.pop();
+          lines.filter(Boolean).forEach(function (line) {
+            var s = JSON.parse(line);
+            if (s.error) { throw new Error(s.error); }
+            queue = queue.then(function () {
+              if (c.signal.aborted) { return null; }
+              return speak(base64Blob(s.audio_base64, s.mime), s.mouth, s.fps);
+            });
+          });
+          return pump();
+        });
+      }
+      return pump();
+    });
+  }
+
+  /* Hands-free listening: an energy VAD over the microphone. Speech start interrupts the avatar (barge-in)
+   * and aborts pending requests; speech end uploads the recording to /api/transcribe. */
+  function listen(callbacks) {
+    callbacks = callbacks || {};
+    stopListening();
+    return navigator.mediaDevices.getUserMedia({audio: {echoCancellation: true, noiseSuppression: true}})
+      .then(function (stream) {
+        var ctx = new (window.AudioContext || window.webkitAudioContext)();
+        var analyser = ctx.createAnalyser();
+        analyser.fftSize = 1024;
+        ctx.createMediaStreamSource(stream).connect(analyser);
+        var buf = new Float32Array(analyser.fftSize);
+        var mime = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4"].filter(function (m) {
+          return window.MediaRecorder && MediaRecorder.isTypeSupported(m);
+        })[0] || "";
+        var mic = {stream: stream, ctx: ctx, timer: 0, recorder: null, chunks: [], floor: 0.005,
+                   above: 0, below: 0, speaking: false};
+        state.mic = mic;
+        var endMs = state.config.endOfTurnMs || 700, stepMs = 20;
+
+        function startRecorder() {
+          mic.chunks = [];
+          mic.recorder = new MediaRecorder(stream, mime ? {mimeType: mime} : undefined);
+          mic.recorder.ondataavailable = function (e) { if (e.data.size) { mic.chunks.push(e.data); } };
+          mic.recorder.start(100);
+        }
+
+        function finishRecording(upload) {
+          var rec = mic.recorder;
+          mic.recorder = null;
+          if (!rec) { return; }
+          rec.onstop = function () {
+            if (!upload) { return; }
+            var blob = new Blob(mic.chunks, {type: rec.mimeType || "audio/webm"});
+            if (callbacks.onSpeechEnd) { callbacks.onSpeechEnd(blob); }
+            var form = new FormData();
+            form.append("audio", blob, "speech." + (blob.type.indexOf("ogg") >= 0 ? "ogg" :
+                                                      blob.type.indexOf("mp4") >= 0 ? "m4a" : "webm"));
+            setStatus("…");
+            fetch(state.config.transcribeUrl || "/api/transcribe", {method: "POST", body: form, signal: request().signal})
+              .then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.detail); } return j; }); })
+              .then(function (t) { setStatus(""); if (callbacks.onTranscript) { callbacks.onTranscript(t); } })
+              .catch(function (e) { setStatus(""); if (e.name !== "AbortError" && callbacks.onError) { callbacks.onError(e); } });
+          };
+          rec.stop();
+        }
+
+        mic.timer = setInterval(function () {
+          analyser.getFloatTimeDomainData(buf);
+          var sum = 0;
+          for (var i = 0; i < buf.length; i++) { sum += buf[i] * buf[i]; }
+          var rms = Math.sqrt(sum / buf.length);
+          var threshold = Math.max(0.012, mic.floor * 3);
+          if (rms > threshold) {
+            mic.above += stepMs; mic.below = 0;
+            if (!mic.recorder && !mic.speaking) { startRecorder(); }  // record from the first loud frame
+            if (!mic.speaking && mic.above >= 150) {
+              mic.speaking = true;
+              stop();            // barge-in: the customer talks over the avatar
+              abortPending();    // and whatever answer was on its way is dropped
+              setStatus("🎙");
+              if (callbacks.onSpeechStart) { callbacks.onSpeechStart(); }
+            }
+          } else {
+            mic.floor = mic.floor * 0.995 + rms * 0.005;  // track the room's noise floor slowly
+            mic.below += stepMs;
+            if (!mic.speaking && mic.recorder && mic.below > 300) { mic.above = 0; finishRecording(false); }
+            if (mic.speaking && mic.below >= endMs) {
+              mic.speaking = false; mic.above = 0;
+              finishRecording(true);
+            }
+          }
+        }, stepMs);
+        return mic;
+      });
+  }
+
+  function stopListening() {
+    var mic = state.mic;
+    state.mic = null;
+    if (!mic) { return; }
+    clearInterval(mic.timer);
+    if (mic.recorder && mic.recorder.state !== "inactive") { mic.recorder.stop(); }
+    mic.stream.getTracks().forEach(function (t) { t.stop(); });
+    mic.ctx.close();
+    setStatus("");
+  }
+
+  function autoMount() {
+    var found = document.querySelectorAll("[data-de-avatar]");
+    for (var i = 0; i < found.length; i++) { mount(found[i]); }
+  }
+
+  window.Avatar = {
+    mount: mount, speak: speak, say: say, stop: stop, request: request, abortPending: abortPending,
+    listen: listen, stopListening: stopListening, setMouth: setMouth, position: position
+  };
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", autoMount); }
+  else { autoMount(); }
+  // Gradio renders components after load: mount avatars as they appear.
+  new MutationObserver(autoMount).observe(document.documentElement, {childList: true, subtree: true});
+})();
