@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from agent.citations import resolve_citations
+from agent.compliance import disclosures, drop_forbidden_promises, products_of
 from agent.faq import match_faq
 from agent.guardrails import leaks_prompt, looks_like_injection, strip_instructions
 from agent.llm import ChatLLM
@@ -18,10 +19,13 @@ from agent.prompting import load_prompt, render
 from agent.reply import Citation, Delta, Final, Intent, Reply
 from agent.scope import out_of_scope
 from agent.support import check_support
+from agent.tools import CalculationTool, ToolAnswer
 from knowledge import Evidence, HybridRetriever, KnowledgeBase, SearchFilters
 from knowledge.documents import Audience, Chunk
 from knowledge.metadata import detect_language
+from knowledge.products import ProductCatalog, load_products
 from knowledge.rerank import CrossEncoderReranker
+from knowledge.store import IndexSnapshot
 from settings import Settings
 
 
@@ -38,6 +42,8 @@ class Answerer:
         self.retriever = build_retriever(kb, settings)
         self.llm = llm
         self.filters = SearchFilters(audience=Audience.CUSTOMER)
+        self.catalog: ProductCatalog = load_products(settings.products_path)
+        self.tools = CalculationTool(self.catalog)
 
     def run(self, question: str, retrieval_query: str | None = None) -> Reply:
         final = None
@@ -46,6 +52,21 @@ class Answerer:
                 final = event.reply
         assert final is not None
         return final
+
+    def system_prompt(self, language: str) -> str:
+        """The fixed prefix of every answer prompt in ``language``: byte-identical across questions, so
+        llama.cpp reuses its KV cache from one question to the next."""
+        prompt = load_prompt("answer", language)
+        return render(prompt["system"], institution=self.settings.institution, assistant=self.settings.assistant_name)
+
+    def warm(self, language: str = "zh") -> float:
+        """Load the model and prefill the fixed prompt prefix before the first customer; seconds taken
+        (0 for a model without a warm-up, such as a scripted one in tests)."""
+        warm = getattr(self.llm, "warm", None)
+        if warm is None:
+            return 0.0
+        user = render(load_prompt("answer", language)["user"], question="", evidence=[])
+        return float(warm(self.system_prompt(language), user))
 
     def supported(self, evidence: list[Evidence]) -> bool:
         """Whether retrieval found anything close enough to ground an answer on."""
@@ -95,6 +116,21 @@ class Answerer:
         if looks_like_injection(question):
             yield refuse("prompt_injection", prompt["injection"], Intent.OUT_OF_SCOPE)
             return
+        timings["guard"] = time.perf_counter() - started
+
+        t_tool = time.perf_counter()
+        snapshot = self.retriever.kb.snapshot()
+        context = ""  # the earlier question a follow-up continues, for arguments it does not restate
+        if retrieval_query and retrieval_query != question and retrieval_query.endswith(question):
+            context = retrieval_query[: -len(question)].strip()
+        tool = self.tools.answer(question, language, snapshot, context=context)
+        if tool is not None:
+            timings["tool"] = time.perf_counter() - t_tool
+            reply = self._tool_reply(tool, language, snapshot)
+            timings["total"] = time.perf_counter() - started
+            yield Delta(reply.text)
+            yield Final(replace(reply, timings=dict(timings)))
+            return
 
         t0 = time.perf_counter()
         evidence = self.retriever.run(retrieval_query or question, self.settings.answer_evidence, self.filters)
@@ -110,8 +146,7 @@ class Answerer:
             yield Final(replace(faq, timings=dict(timings)))
             return
 
-        system = render(prompt["system"], institution=self.settings.institution,
-                        assistant=self.settings.assistant_name)
+        system = self.system_prompt(language)
         user = render(prompt["user"], question=retrieval_query or question, evidence=[
             {"n": i, "title": e.document.title, "section": e.chunk.section(),
              "text": strip_instructions(e.chunk.text)[0]}
@@ -135,15 +170,36 @@ class Answerer:
         if marker in text:
             yield refuse("model_found_no_answer", prompt["refusal"])
             return
+        t2 = time.perf_counter()
+        evidence_texts = [f"{e.citation_label()}\n{e.chunk.text}" for e in evidence]
         cleaned, _ = resolve_citations(text, evidence)
-        checked = check_support(cleaned, [f"{e.citation_label()}\n{e.chunk.text}" for e in evidence])
-        cleaned, citations = resolve_citations(checked.text, evidence)
+        checked = check_support(cleaned, evidence_texts)
+        compliant, _ = drop_forbidden_promises(checked.text, evidence_texts)
+        cleaned, citations = resolve_citations(compliant, evidence)
+        timings["support"] = time.perf_counter() - t2
         if not citations:
             yield refuse("unsupported", prompt["refusal"])
             return
         if leaks_prompt(cleaned, system):
             yield refuse("system_prompt_leak", prompt["injection"], Intent.OUT_OF_SCOPE)
             return
+        notes = disclosures(products_of(citations, snapshot), self.catalog, language, snapshot,
+                            first=len(evidence) + 1, already_cited=[c.chunk_id for c in citations])
+        for note in notes:
+            cleaned, citations = f"{cleaned}\n{note.text}", citations + note.citations
+            yield Delta(f"\n{note.text}")
         timings["total"] = time.perf_counter() - started
         yield Final(Reply(text=cleaned, citations=citations, refused=False, intent=Intent.QUESTION,
-                          language=language, timings=timings))
+                          language=language, timings=timings, disclosures=tuple(n.text for n in notes)))
+
+    def _tool_reply(self, tool: ToolAnswer, language: str, snapshot: IndexSnapshot) -> Reply:
+        """A calculator's answer with the disclosures its product requires; a question for a missing
+        argument as it is."""
+        text, citations, notes = tool.text, tool.citations, []
+        if tool.missing is None:
+            notes = disclosures(tool.products, self.catalog, language, snapshot, first=len(citations) + 1,
+                                already_cited=[c.chunk_id for c in citations])
+            for note in notes:
+                text, citations = f"{text}\n{note.text}", citations + note.citations
+        return Reply(text=text, citations=citations, refused=False, intent=Intent.QUESTION, language=language,
+                     answered_by="tool", disclosures=tuple(n.text for n in notes))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,7 +15,7 @@ from agent.audit import AuditLog
 from agent.followup import standalone_query
 from agent.intents import classify_intent, required_slots
 from agent.prompting import load_prompt, render
-from agent.reply import Intent, Reply
+from agent.reply import Delta, Final, Intent, Reply
 from agent.slots import extract_slots
 from knowledge.metadata import detect_language
 
@@ -44,22 +45,60 @@ class Conversation:
         self.language = "zh"
         self.questions: list[str] = []  # standalone questions asked so far, for completing follow-ups
 
+    @classmethod
+    def resume(cls, answerer: Answerer, audit: AuditLog, session_id: str, today: date | None = None) -> Conversation:
+        """Continue a session from its audit transcript: its language and the questions asked, so a
+        follow-up ("那五年期呢？") completes with the earlier question. A complaint or claim still
+        collecting slots starts again (the log keeps only masked values). Raises
+        :class:`~agent.audit.UnknownSessionError` when the audit log has no such session."""
+        turns = audit.transcript(session_id)
+        conversation = cls.__new__(cls)
+        conversation.answerer, conversation.audit, conversation.today = answerer, audit, today
+        conversation.session_id, conversation.pending = session_id, None
+        conversation.language, conversation.questions = "zh", []
+        for customer, assistant in zip(turns, turns[1:], strict=False):
+            if customer.role.value != "customer" or assistant.role.value != "assistant":
+                continue
+            conversation.language = assistant.language or conversation.language
+            if assistant.intent == Intent.QUESTION.value:
+                query = standalone_query(customer.text, conversation.questions)
+                if query == customer.text:
+                    conversation.questions.append(customer.text)
+        return conversation
+
     def send(self, text: str) -> Reply:
+        """The finished reply to ``text``: :meth:`stream` consumed to its end (one code path)."""
+        final: Reply | None = None
+        for event in self.stream(text):
+            if isinstance(event, Final):
+                final = event.reply
+        if final is None:  # stream always ends with a Final; this guards the invariant, not the user
+            raise RuntimeError("the conversation stream ended without a final reply")
+        return final
+
+    def stream(self, text: str) -> Iterator[Delta | Final]:
+        """Route ``text`` like :meth:`send`, streaming the answer of a question as it is generated.
+
+        A question yields the answerer's :class:`Delta` pieces and then a :class:`Final`; every other
+        turn (hand-off, slot question, small talk) yields a single :class:`Final`. The customer turn is
+        audited before routing, the reply once the Final is known; the Final's text replaces whatever
+        was streamed (it may be a refusal)."""
         text = text.strip()
         if any(ch.isalpha() for ch in text):  # a bare phone number or date says nothing of the language
             self.language = detect_language(text)
         if self.audit:
             self.audit.record_customer_turn(self.session_id, text, self.language)
-        reply = self._route(text)
-        if self.audit:
-            self.audit.record_reply(self.session_id, reply)
-        return reply
+        for event in self._route(text):
+            if isinstance(event, Final) and self.audit:
+                self.audit.record_reply(self.session_id, event.reply)
+            yield event
 
-    def _route(self, text: str) -> Reply:
+    def _route(self, text: str) -> Iterator[Delta | Final]:
         started = time.perf_counter()
         intent = classify_intent(text) if text else Intent.QUESTION
         if intent is Intent.HUMAN_REQUEST:
-            return self._open(Intent.HUMAN_REQUEST, self.pending.slots if self.pending else {}, started)
+            yield Final(self._open(Intent.HUMAN_REQUEST, self.pending.slots if self.pending else {}, started))
+            return
         if intent in _HANDOFF_INTENTS and (self.pending is None or self.pending.intent is not intent):
             self.pending = PendingHandoff(intent)
         if self.pending is not None:
@@ -69,17 +108,21 @@ class Conversation:
                 missing = self.pending.missing()
                 if not missing:
                     pending, self.pending = self.pending, None
-                    return self._open(pending.intent, pending.slots, started)
-                return self._say(load_prompt("dialogue", self.language)["ask"][missing[0]], self.pending.intent,
-                                 started)
+                    yield Final(self._open(pending.intent, pending.slots, started))
+                    return
+                yield Final(self._say(load_prompt("dialogue", self.language)["ask"][missing[0]],
+                                      self.pending.intent, started))
+                return
         if intent is Intent.SMALL_TALK:
             prompt = load_prompt("dialogue", self.language)
             key = "thanks" if any(w in text.lower() for w in _THANKS) else "greeting"
-            return self._say(render(prompt[key], assistant=self.answerer.settings.assistant_name), intent, started)
+            yield Final(self._say(render(prompt[key], assistant=self.answerer.settings.assistant_name), intent,
+                                  started))
+            return
         query = standalone_query(text, self.questions)
         if query == text:
             self.questions.append(text)
-        return self.answerer.run(text, retrieval_query=query)
+        yield from self.answerer.stream(text, retrieval_query=query)
 
     def _open(self, intent: Intent, slots: dict[str, str], started: float) -> Reply:
         summary = f"{intent.value}: " + "; ".join(f"{k}={v}" for k, v in slots.items())

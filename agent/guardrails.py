@@ -18,15 +18,26 @@ def _injection() -> list[re.Pattern[str]]:
     return [re.compile(p, re.IGNORECASE) for p in load_policy("guardrails")["injection"]]
 
 
+@cache
+def _document_injection() -> list[re.Pattern[str]]:
+    return [re.compile(p, re.IGNORECASE) for p in load_policy("guardrails").get("document_injection", ())]
+
+
 def looks_like_injection(text: str) -> bool:
     return any(p.search(text) for p in _injection())
+
+
+def addresses_the_assistant(line: str) -> bool:
+    """Whether a line of a document gives the assistant instructions (customer-message rules, plus
+    the document-only ones: "AI助手请注意", "<!-- 给AI的指令 -->", "note to the assistant")."""
+    return looks_like_injection(line) or any(p.search(line) for p in _document_injection())
 
 
 def strip_instructions(document_text: str) -> tuple[str, int]:
     """The document text without lines that address the assistant, and how many lines were dropped."""
     kept, dropped = [], 0
     for line in document_text.splitlines():
-        if looks_like_injection(line):
+        if addresses_the_assistant(line):
             dropped += 1
         else:
             kept.append(line)

@@ -13,7 +13,7 @@ _jinja = Environment(undefined=StrictUndefined, keep_trailing_newline=False, tri
 
 
 @cache
-def load_prompt(task: str, language: str) -> dict[str, str]:
+def load_prompt(task: str, language: str) -> dict[str, Any]:
     name = f"{task}.{language}.yaml"
     try:
         text = resources.files("agent.prompts").joinpath(name).read_text(encoding="utf-8")

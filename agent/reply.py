@@ -37,12 +37,16 @@ class Reply:
     intent: Intent
     language: str
     handoff: bool = False
-    # Seconds per stage: retrieve, first_token, generate, total.
+    # Seconds per stage: guard, tool (calculator), retrieve, first_token, generate, support, total.
     timings: dict[str, float] = field(default_factory=dict)
     refusal_reason: str | None = None
-    # "generated" by the LLM, "faq" (approved wording, no generation), "refusal" or "dialogue".
+    # "generated" by the LLM, "faq" (approved wording, no generation), "tool" (a calculator, no
+    # generation), "refusal" or "dialogue".
     answered_by: str = "generated"
     ticket: str | None = None  # the hand-off ticket this reply opened
+    # Required disclosures appended to ``text`` (agent/prompts/compliance.yaml): reminders, not answers,
+    # so a scorer of answer faithfulness can leave them out.
+    disclosures: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

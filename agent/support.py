@@ -58,8 +58,14 @@ def split_sentences(text: str) -> list[str]:
 def check_support(text: str, evidence_texts: list[str], min_support: float = MIN_SUPPORT) -> CheckedAnswer:
     kept: list[str] = []
     dropped: list[str] = []
+    said: set[str] = set()
     for sentence in split_sentences(text):
         claim = _MARKER.sub("", sentence).strip()
+        key = re.sub(r"[\W_]+", "", claim.lower())
+        if key and key in said:  # a small model's loop: a sentence said twice is said once
+            dropped.append(claim)
+            continue
+        said.add(key)
         trailing = sentence[len(sentence.rstrip()):]
         if len(_terms(claim)) < _MIN_CONTENT_TERMS and not _numbers(claim):
             kept.append(_MARKER.sub("", sentence))

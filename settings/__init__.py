@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     # A question this close (e5 cosine) to a curated FAQ question gets the approved answer verbatim.
     faq_threshold: float = 0.95
 
+    # ---- Agent: calculators, compliance, LLM backends (agent/) ----
+    # Product parameters (rates, fees, periods) the calculators use; None means the built-in demo's.
+    products_path: Path | None = None
+    # LLM backend: "llamacpp" (embedded, or llm_base_url when set), "openai" (llm_base_url required),
+    # "transformers" (a local Hugging Face checkpoint folder in llm_path).
+    llm_backend: Literal["llamacpp", "openai", "transformers"] = "llamacpp"
+    llm_path: Path | None = None
+
     # Web app.
     host: str = "127.0.0.1"
     port: int = 7860

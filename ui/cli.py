@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -218,35 +217,22 @@ def kb_search(
 def ask(
     ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="The customer's question, in Chinese or English.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole reply as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole reply as JSON, with per-stage "
+                                          "timings (guard, retrieve, first_token, generate, support, total).")] = False,
+    session: Annotated[str | None, typer.Option(help="Continue this session of the audit log (its id is "
+                                                "printed after each reply and in --json).")] = None,
 ) -> None:
-    """Answer one question from the knowledge base, with numbered citations."""
-    from agent import Delta, Final
-    from agent.employee import build_answerer
-    from modelpacks import MissingModelPackage
+    """Answer one message as the chat does (routing, calculators, guardrails, audit), with citations."""
+    from ui.cli_ask import AskError
+    from ui.cli_ask import ask as run_ask
 
-    settings = _settings(ctx)
     bars = _Bars()
     try:
-        answerer = build_answerer(settings, bars)
-        bars.close()
-        reply = None
-        for event in answerer.stream(question):
-            if isinstance(event, Delta) and not as_json and sys.stdout.isatty():
-                typer.echo(event.text, nl=False)
-            elif isinstance(event, Final):
-                reply = event.reply
-    except MissingModelPackage as err:
+        run_ask(_settings(ctx), question, as_json, session, bars)
+    except AskError as err:
         raise _fail(str(err)) from None
-    assert reply is not None
-    if as_json:
-        typer.echo(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
-        return
-    if sys.stdout.isatty():
-        typer.echo("\r\033[K", nl=False)
-    typer.echo(reply.text)
-    for c in reply.citations:
-        typer.echo(f"  [{c.n}] {c.label()}")
+    finally:
+        bars.close()
 
 
 @app.command()

@@ -68,3 +68,11 @@ def test_sentences_split_after_chinese_and_english_stops_keeping_their_markers()
     assert split_sentences("甲为1万元[1]。乙为60%。 The fee is 3% [2]. Done") == [
         "甲为1万元[1]。", "乙为60%。", " The fee is 3% [2].", " Done"
     ]
+
+
+def test_a_sentence_the_model_repeats_is_kept_once():
+    from agent.support import check_support
+
+    evidence = ["宽限期为60日，自保险费约定支付日的次日起计算。"]
+    checked = check_support("宽限期为60日[1]。宽限期为60日[1]。宽限期为 60 日[1]。", evidence)
+    assert checked.text == "宽限期为60日[1]。" and len(checked.dropped) == 2

@@ -154,3 +154,69 @@ def test_a_follow_up_retrieves_with_the_earlier_question_but_never_the_earlier_a
     conversation.send("那五年期呢？")
     assert seen[-1] == "三年期定期存款利率是多少？ 那五年期呢？"
     assert "2.35%" not in seen[-1]  # the first answer stays out of the query
+
+
+# ---- streaming -----------------------------------------------------------------------------------
+
+
+def test_stream_yields_the_answer_pieces_then_one_final_reply(chat):
+    from agent.reply import Delta, Final
+
+    conversation, audit, llm = chat
+    events = list(conversation.stream("三年期定期存款利率是多少？"))
+    deltas = [e for e in events if isinstance(e, Delta)]
+    assert deltas and isinstance(events[-1], Final)
+    assert sum(isinstance(e, Final) for e in events) == 1
+    streamed = "".join(d.text for d in deltas)
+    assert streamed.startswith("三年期定期存款的年利率为2.35%[1]。")  # the model's words, then the disclosure
+    assert streamed == events[-1].reply.text
+    assert "2.35%" in events[-1].reply.text and events[-1].reply.citations
+    turns = audit.transcript(conversation.session_id)
+    assert [t.role.value for t in turns] == ["customer", "assistant"] and turns[1].citations
+
+
+def test_stream_of_a_turn_that_is_no_question_is_a_single_final(chat):
+    from agent.reply import Final
+
+    conversation, audit, llm = chat
+    events = list(conversation.stream("我要投诉，你们乱扣我信用卡年费"))
+    assert len(events) == 1 and isinstance(events[0], Final)
+    assert events[0].reply.intent is Intent.COMPLAINT and "卡号" in events[0].reply.text
+    events = list(conversation.stream("你好"))
+    assert len(events) == 1 and "小海" in events[0].reply.text
+    assert llm.calls == 0 and len(audit.transcript(conversation.session_id)) == 4
+
+
+def test_stream_fills_slots_across_turns_like_send(chat):
+    from agent.reply import Final
+
+    conversation, audit, _ = chat
+    list(conversation.stream("我要投诉，你们乱扣我信用卡年费"))
+    list(conversation.stream(f"卡号{CARD}"))
+    (last,) = list(conversation.stream("13812345678"))
+    assert isinstance(last, Final) and last.reply.handoff and last.reply.ticket == audit.handoffs()[0].id
+
+
+def test_send_returns_the_final_of_the_stream(chat):
+    conversation, _, _ = chat
+    streamed = list(conversation.stream("三年期定期存款利率是多少？"))[-1].reply
+    sent = conversation.send("三年期定期存款利率是多少？")
+    assert sent.text == streamed.text and sent.citations == streamed.citations
+
+
+def test_a_resumed_session_completes_follow_ups_with_its_earlier_questions(chat):
+    conversation, audit, _ = chat
+    conversation.send("存三年定期利息多少？")
+    resumed = Conversation.resume(conversation.answerer, audit, conversation.session_id, today=TODAY)
+    assert resumed.session_id == conversation.session_id and resumed.questions == ["存三年定期利息多少？"]
+    reply = resumed.send("10万")
+    assert "7,050.00元" in reply.text
+    assert len(audit.transcript(conversation.session_id)) == 4
+
+
+def test_resuming_an_unknown_session_is_an_error_naming_it(chat):
+    from agent.audit import UnknownSessionError
+
+    conversation, audit, _ = chat
+    with pytest.raises(UnknownSessionError, match="nope"):
+        Conversation.resume(conversation.answerer, audit, "nope")

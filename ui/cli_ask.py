@@ -1,0 +1,60 @@
+"""The body of ``digital-employee ask``: one message through a :class:`~agent.conversation.Conversation`
+(the same routing, guardrails, calculators, audit and hand-offs as the web chat), optionally continuing
+a session stored in the audit log."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+
+import typer
+
+from settings import Settings
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+class AskError(Exception):
+    """A mistake the user can fix (unknown session, missing model package); the message says how."""
+
+
+def ask(settings: Settings, question: str, as_json: bool, session: str | None,
+        progress: ProgressFn | None = None) -> None:
+    from agent import Delta, Final
+    from agent.audit import AuditLog, UnknownSessionError, audit_url
+    from agent.conversation import Conversation
+    from agent.employee import build_answerer
+    from modelpacks import MissingModelPackage
+
+    audit = AuditLog(audit_url(settings))
+    try:
+        answerer = build_answerer(settings, progress)
+        if session:
+            conversation = Conversation.resume(answerer, audit, session)
+        else:
+            conversation = Conversation(answerer, audit, channel="cli")
+        reply = None
+        live = not as_json and sys.stdout.isatty()
+        for event in conversation.stream(question):
+            if isinstance(event, Delta) and live:
+                typer.echo(event.text, nl=False)
+            elif isinstance(event, Final):
+                reply = event.reply
+    except MissingModelPackage as err:
+        raise AskError(str(err)) from None
+    except UnknownSessionError:
+        raise AskError(f"no session {session!r} in the audit log {audit.url}; "
+                       "start a new one by leaving out --session") from None
+    if reply is None:
+        raise RuntimeError("the conversation ended without a reply")
+    if as_json:
+        typer.echo(json.dumps({**reply.to_dict(), "session_id": conversation.session_id}, ensure_ascii=False,
+                              indent=2))
+        return
+    if live:
+        typer.echo("\r\033[K", nl=False)
+    typer.echo(reply.text)
+    for c in reply.citations:
+        typer.echo(f"  [{c.n}] {c.label()}")
+    typer.secho(f"(session {conversation.session_id}: continue with --session)", err=True, dim=True)
