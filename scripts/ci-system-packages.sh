@@ -2,10 +2,12 @@
 # Installs the Debian packages the test suite needs, only those missing; safe to run again and again.
 #   postgresql: a real server the audit-log tests start (tests/agent/conftest.py), as the `postgres` user.
 #   espeak-ng: the licence-clean Mandarin voice (and an English fallback), run as a subprocess (voice/).
+#   chromium, fonts-noto-cjk: the browser tests drive Debian's Chromium through Playwright (tests/ui/
+#     test_browser.py; no browser download) and need CJK fonts to render the Chinese pages.
 # Usage: scripts/ci-system-packages.sh            (root, or a user with sudo)
 set -euo pipefail
 
-PACKAGES=(postgresql espeak-ng)
+PACKAGES=(postgresql espeak-ng chromium fonts-noto-cjk)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -101,6 +101,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
 
+    # ---- Web app: accounts, roles, limits (ui/) ----
+    # Users and API keys (SQLAlchemy URL); default sqlite:///<data_dir>/users.sqlite.
+    users_url: str | None = None
+    # False: customers may chat as signed-cookie guests; True: every page and API call needs a login or key.
+    require_login: bool = False
+    # Requests per minute per API key / user / guest (token bucket; bursts up to the same number).
+    rate_limit_per_minute: int = 60
+    # Customer sessions kept in memory (least recently used dropped; their transcripts stay in the audit log).
+    max_live_sessions: int = 1000
+    # How long a login or guest cookie stays valid.
+    cookie_max_age_hours: int = 12
+
     # ---- Voice and avatar (voice/, ui/voice_api.py, ui/avatar.py) ----
     # Longest and largest recording /api/transcribe and `transcribe` accept; longer ones are refused.
     voice_max_seconds: float = 60.0

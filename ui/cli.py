@@ -12,6 +12,7 @@ import typer
 from tqdm import tqdm
 
 from settings import Settings, offline_environment
+from ui.cli_users import users_app
 from ui.cli_voice import register as register_voice_commands
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -22,6 +23,7 @@ eval_app = typer.Typer(no_args_is_help=True, help="Run eval cases and score retr
 app.add_typer(models_app, name="models")
 app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
+app.add_typer(users_app, name="users")  # web app accounts and API keys
 register_voice_commands(app)  # transcribe, speak
 
 

@@ -1,0 +1,166 @@
+"""The customer chat page: streamed answers, a citations panel, zh/en strings, thumbs up/down, and the
+replies a human colleague writes from the hand-off queue, and the avatar: it reads each answer aloud (lip
+synced, sentence by sentence through /api/speak) and, in hands-free mode, listens: speaking interrupts it
+(barge-in) and the transcript is asked as the next question."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from agent import Delta, Final
+from agent.audit import TurnRecord
+from agent.audit_models import TurnRole
+from ui.auth import Identity, parse_owner
+from ui.avatar import avatar_component
+from ui.chat_sessions import LiveSession, NotYourSession, SessionNotFound
+from ui.context import AppContext
+from ui.web import citations_html, render_answer, strings, text
+
+LANGUAGES = {"中文": "zh", "English": "en"}
+POLL_SECONDS = 5.0  # how often an open page looks for staff replies
+
+# Browser-side glue to ui/static/avatar/avatar.js (Gradio runs these in the page, not on the server).
+STOP_SPEAKING_JS = "() => { if (window.Avatar) { window.Avatar.stop(); window.Avatar.abortPending(); } }"
+SAY_JS = """(spoken, language, aloud) => {
+  if (spoken && aloud && window.Avatar) { window.Avatar.say(spoken, language).catch(() => {}); }
+}"""
+# Hands-free: the avatar's microphone VAD; the customer starting to speak stops the avatar (barge-in, in
+# avatar.js), the end of their turn is transcribed and submitted as if typed.
+HANDS_FREE_JS = """() => {
+  const A = window.Avatar;
+  if (!A) { return; }
+  const button = document.querySelector('#hands-free');
+  if (A.handsFree) {
+    A.stopListening(); A.handsFree = false; button && button.classList.remove('de-listening'); return;
+  }
+  A.handsFree = true; button && button.classList.add('de-listening');
+  A.listen({onTranscript: (t) => {
+    const box = document.querySelector('#question textarea');
+    if (!box || !t.text) { return; }
+    box.value = t.text;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(() => box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', bubbles: true})), 50);
+  }});
+}"""
+
+Message = dict[str, Any]
+
+
+def _identity(request: gr.Request) -> Identity:
+    identity = parse_owner(request.username if request else None)
+    if identity is None:
+        raise gr.Error("You are not logged in; reload the page.")
+    return identity
+
+
+def _staff_message(turn: TurnRecord, language: str) -> Message:
+    return {"role": "assistant", "content": f"**{text(language, 'staff')} ({turn.author or '—'}):** {turn.text}"}
+
+
+def _header(language: str, ctx: AppContext) -> str:
+    return f"## {ctx.settings.assistant_name} · {ctx.settings.institution}\n{text(language, 'intro')}"
+
+
+def build_customer_page(ctx: AppContext) -> gr.Blocks:
+    def session(session_id: str | None, identity: Identity) -> LiveSession:
+        if session_id is None:
+            return ctx.sessions.create(identity.owner, "web")
+        try:
+            return ctx.sessions.get(session_id, identity.owner)
+        except (SessionNotFound, NotYourSession) as err:
+            raise gr.Error(str(err)) from None
+
+    def staff_turns(live: LiveSession, after: int) -> list[TurnRecord]:
+        return [t for t in ctx.sessions.transcript(live) if t.role is TurnRole.STAFF and t.n > after]
+
+    def respond(message: str, history: list[Message], session_id: str | None, turn_ids: dict[str, int],
+                last_n: int, language: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        message = (message or "").strip()
+        if not message:
+            yield history, "", gr.skip(), session_id, turn_ids, last_n, gr.skip()
+            return
+        live = session(session_id, _identity(request))
+        history = [*history, *(_staff_message(t, language) for t in staff_turns(live, last_n))]
+        history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+        searching = f"<div class='citations'><em>{text(language, 'searching')}</em></div>"
+        yield history, "", searching, live.id, turn_ids, last_n, ""
+        streamed = ""
+        for event in ctx.sessions.stream(live, message):
+            if isinstance(event, Delta):
+                streamed += event.text
+                history[-1] = {"role": "assistant", "content": streamed}
+                yield history, "", gr.skip(), live.id, turn_ids, last_n, gr.skip()
+            elif isinstance(event, Final):
+                reply = event.reply
+                history[-1] = {"role": "assistant", "content": render_answer(reply)}
+                turn = ctx.sessions.last_reply_turn(live)
+                if turn is not None:
+                    turn_ids = {**turn_ids, str(len(history) - 1): turn.id}
+                    last_n = turn.n
+                yield (history, "", citations_html(reply.citations, reply.refused, language), live.id, turn_ids,
+                       last_n, reply.text)
+
+    def poll(history: list[Message], session_id: str | None, last_n: int, language: str,
+             request: gr.Request) -> tuple[Any, int]:
+        """A staff reply from the hand-off queue appears in the chat without the customer asking again."""
+        if session_id is None:
+            return gr.skip(), last_n
+        live = session(session_id, _identity(request))
+        new = staff_turns(live, last_n)
+        if not new:
+            return gr.skip(), last_n
+        return [*history, *(_staff_message(t, language) for t in new)], max(t.n for t in new)
+
+    def rate(data: gr.LikeData, session_id: str | None, turn_ids: dict[str, int], language: str,
+             request: gr.Request) -> None:
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        turn_id = turn_ids.get(str(index))
+        if session_id is None or turn_id is None:
+            raise gr.Error("Only the digital employee's answers can be rated.")
+        session(session_id, _identity(request))  # the owner check
+        value = 0 if data.liked is None or data.liked == "" else (1 if data.liked else -1)
+        ctx.audit.set_feedback(turn_id, value)
+        gr.Info(text(language, "feedback_saved"))
+
+    def switch(label: str) -> tuple[Any, ...]:
+        language = LANGUAGES.get(label, "zh")
+        return (language, _header(language, ctx), gr.update(placeholder=text(language, "placeholder")),
+                f"### {text(language, 'citations')}\n{text(language, 'citations_hint')}",
+                gr.Dataset(samples=[[e] for e in text(language, "examples")]),
+                gr.update(label=text(language, "read_aloud")), gr.update(value=text(language, "hands_free")))
+
+    with gr.Blocks(title=f"{ctx.settings.assistant_name} · {ctx.settings.institution}") as page:
+        language = gr.State("zh")
+        session_id = gr.State(None)
+        turn_ids = gr.State({})  # chat message index -> audit turn id, for feedback
+        last_n = gr.State(0)  # the last audit turn number the page shows
+        with gr.Row():
+            with gr.Column(scale=3):
+                avatar_component(ctx.settings)  # elem_id "avatar"; keep it first
+                with gr.Row():
+                    aloud = gr.Checkbox(value=True, label=text("zh", "read_aloud"), elem_id="read-aloud")
+                    hands_free = gr.Button(text("zh", "hands_free"), elem_id="hands-free", size="sm")
+                spoken = gr.Textbox(visible="hidden", elem_id="spoken")  # the answer the avatar reads
+                header = gr.Markdown(_header("zh", ctx), elem_id="header")
+                chat = gr.Chatbot(label="Chat", height=460, elem_id="chat", feedback_options=("Like", "Dislike"))
+                box = gr.Textbox(placeholder=text("zh", "placeholder"), show_label=False, elem_id="question",
+                                 submit_btn=True)
+                examples = gr.Examples([[e] for e in text("zh", "examples")], inputs=box)
+            with gr.Column(scale=2):
+                picker = gr.Radio([v["language_name"] for v in strings().values()], value="中文",
+                                  label="语言 / Language", elem_id="language")
+                cites_title = gr.Markdown(f"### {text('zh', 'citations')}\n{text('zh', 'citations_hint')}")
+                cites = gr.HTML(elem_id="citations")
+        box.submit(None, js=STOP_SPEAKING_JS)
+        box.submit(respond, [box, chat, session_id, turn_ids, last_n, language],
+                   [chat, box, cites, session_id, turn_ids, last_n, spoken])
+        spoken.change(None, [spoken, language, aloud], None, js=SAY_JS)
+        hands_free.click(None, js=HANDS_FREE_JS)
+        chat.like(rate, [session_id, turn_ids, language], None)
+        picker.change(switch, picker, [language, header, box, cites_title, examples.dataset, aloud, hands_free])
+        gr.Timer(POLL_SECONDS).tick(poll, [chat, session_id, last_n, language], [chat, last_n],
+                                    show_progress="hidden")
+    return page
