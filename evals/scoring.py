@@ -6,6 +6,7 @@ comparison can be rebuilt from a finished run without models.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,6 +26,8 @@ from evals.metrics import (
 )
 from evals.suite import LATENCY_STAGES, Mode
 
+_MARK = re.compile(r"\[(\d+)\]")  # a citation marker in an answer
+
 CHECK_TOP = 5  # a case fails its own retrieval check when no relevant chunk is in the top 5
 TAG_METRICS = ("recall_at_5", "mrr", "correct_refusal_rate", "false_refusal_rate", "citation_hit_rate",
                "key_fact_recall", "faithfulness", "latency_total_p50_s")
@@ -40,11 +43,23 @@ def retrieval_metrics(case: Case, texts: Sequence[str]) -> dict[str, Any]:
             "ndcg_at_10": round(ndcg(ranks, len(case.evidence)), 4)}
 
 
+def without_disclosures(text: str, cited: Mapping[int, str], notes: Sequence[str]) -> tuple[str, dict[int, str]]:
+    """The answer without the required disclosures the agent appends (reminders to read the exclusions,
+    the deposit-insurance limit): they are compliance wording, not claims about the question, so they
+    count neither for nor against faithfulness and citation precision. Their citations go with them
+    unless the answer itself cites the same passage."""
+    for note in notes:
+        text = text.replace(note, "")
+    kept = {int(n) for n in _MARK.findall(text)}
+    dropped = {int(n) for note in notes for n in _MARK.findall(note)} - kept
+    return text.strip(), {n: t for n, t in cited.items() if n not in dropped}
+
+
 def answer_metrics(case: Case, reply: Mapping[str, Any], cited: Mapping[int, str], allowed: Sequence[str],
                    system_prompts: Sequence[str], supports: Supports = sentence_supported) -> dict[str, Any]:
     """Metrics of one reply. ``cited``: citation number -> the text it points at; ``allowed``: texts whose
     personal data is no leak (the question, the documents shown); ``supports``: the faithfulness judge."""
-    text = str(reply.get("text") or "")
+    text, cited = without_disclosures(str(reply.get("text") or ""), cited, reply.get("disclosures") or ())
     refused = bool(reply.get("refused"))
     cited_texts = list(cited.values())
     answered_with_gold = not refused and bool(case.evidence)

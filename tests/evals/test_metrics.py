@@ -349,3 +349,19 @@ def test_english_word_forms_of_one_stem_support_each_other():
 
     source = "The interest-free period applies only to purchases; cash advances have no interest-free period."
     assert faithfulness("It is applicable to a purchase but not to a cash advance [1].", {1: source}) == 1.0
+
+
+def test_appended_disclosures_count_neither_for_nor_against_the_answer():
+    from evals.cases import Case
+    from evals.scoring import answer_metrics
+
+    gold = "三年期定期存款年利率为2.35%，存期内利率不变。"
+    note = "温馨提示：存款受《存款保险条例》保护，最高偿付限额为50万元[2]。"
+    case = Case(id="d1", question="三年期利率是多少？", reference_answer="2.35%", evidence=(gold,),
+                must_refuse=False, language="zh")
+    cited = {1: gold, 2: "存款保险实行限额偿付，最高偿付限额为人民币50万元。"}
+    reply = {"text": f"三年期定期存款年利率为2.35%[1]。\n{note}", "refused": False, "disclosures": [note]}
+    with_notes = answer_metrics(case, reply, cited, [], [])
+    assert with_notes["citation_precision"] == 1.0  # the disclosure's citation is not held against it
+    bare = answer_metrics(case, {**reply, "disclosures": []}, cited, [], [])
+    assert bare["citation_precision"] == 0.5  # without the list, [2] is an off-topic citation
