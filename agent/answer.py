@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 
-from agent.citations import resolve_citations
+from agent.citations import renumber, resolve_citations
 from agent.compliance import disclosures, drop_forbidden_promises, products_of
 from agent.faq import match_faq
 from agent.guardrails import leaks_prompt, looks_like_injection, strip_instructions
@@ -175,7 +175,7 @@ class Answerer:
         cleaned, _ = resolve_citations(text, evidence)
         checked = check_support(cleaned, evidence_texts)
         compliant, _ = drop_forbidden_promises(checked.text, evidence_texts)
-        cleaned, citations = resolve_citations(compliant, evidence)
+        cleaned, citations = renumber(*resolve_citations(compliant, evidence))
         timings["support"] = time.perf_counter() - t2
         if not citations:
             yield refuse("unsupported", prompt["refusal"])
@@ -184,7 +184,7 @@ class Answerer:
             yield refuse("system_prompt_leak", prompt["injection"], Intent.OUT_OF_SCOPE)
             return
         notes = disclosures(products_of(citations, snapshot), self.catalog, language, snapshot,
-                            first=len(evidence) + 1, already_cited=[c.chunk_id for c in citations])
+                            first=len(citations) + 1, already_cited=[c.chunk_id for c in citations])
         for note in notes:
             cleaned, citations = f"{cleaned}\n{note.text}", citations + note.citations
             yield Delta(f"\n{note.text}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from agent.reply import Citation
 from knowledge import Evidence
@@ -40,3 +41,18 @@ def resolve_citations(text: str, evidence: list[Evidence]) -> tuple[str, tuple[C
         for n in sorted(used)
     )
     return cleaned.strip(), citations
+
+
+def renumber(text: str, citations: tuple[Citation, ...]) -> tuple[str, tuple[Citation, ...]]:
+    """Citations numbered 1, 2, ... in the order the answer first uses them: a customer reading "[3]" with
+    no [1] or [2] in sight wonders what is missing. Expects markers already normalised by
+    :func:`resolve_citations`."""
+    order: list[int] = []
+    for match in re.finditer(r"\[(\d+)\]", text):
+        n = int(match.group(1))
+        if n not in order:
+            order.append(n)
+    mapping = {old: new for new, old in enumerate(order, 1)}
+    text = re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+    kept = sorted((replace(c, n=mapping[c.n]) for c in citations if c.n in mapping), key=lambda c: c.n)
+    return text, tuple(kept)

@@ -76,3 +76,15 @@ def test_a_sentence_the_model_repeats_is_kept_once():
     evidence = ["宽限期为60日，自保险费约定支付日的次日起计算。"]
     checked = check_support("宽限期为60日[1]。宽限期为60日[1]。宽限期为 60 日[1]。", evidence)
     assert checked.text == "宽限期为60日[1]。" and len(checked.dropped) == 2
+
+
+def test_citations_are_numbered_in_the_order_the_answer_uses_them():
+    from agent.citations import renumber
+    from agent.reply import Citation
+
+    def cite(n: int) -> Citation:
+        return Citation(n=n, chunk_id=f"c{n}", document_id="d", document_title="T", section=f"S{n}", quote="q")
+
+    text, citations = renumber("利率为2.35%[3]。提前支取按活期计息[2][3]。", (cite(2), cite(3)))
+    assert text == "利率为2.35%[1]。提前支取按活期计息[2][1]。"
+    assert [(c.n, c.chunk_id) for c in citations] == [(1, "c3"), (2, "c2")]
