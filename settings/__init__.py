@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     llm_backend: Literal["llamacpp", "openai", "transformers"] = "llamacpp"
     llm_path: Path | None = None
 
+    # ---- Trainer (virtual trainer: lessons, quizzes, exams, role-play, progress) ----
+    # Trainee progress and published lessons (SQLAlchemy URL); default sqlite <data_dir>/trainer.sqlite.
+    trainer_url: str | None = None
+    # Share of an answer key's facts a staff answer must cover to be graded correct.
+    trainer_pass_coverage: float = 0.6
+
     # Web app.
     host: str = "127.0.0.1"
     port: int = 7860

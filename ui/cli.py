@@ -12,6 +12,7 @@ import typer
 from tqdm import tqdm
 
 from settings import Settings, offline_environment
+from ui.cli_train import train_app
 from ui.cli_users import users_app
 from ui.cli_voice import register as register_voice_commands
 
@@ -24,6 +25,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(kb_app, name="kb")
 app.add_typer(eval_app, name="eval")
 app.add_typer(users_app, name="users")  # web app accounts and API keys
+app.add_typer(train_app, name="train")  # the virtual trainer (ui/cli_train.py)
 register_voice_commands(app)  # transcribe, speak
 
 

@@ -1,6 +1,6 @@
 """The web server: FastAPI with the HTTP API routers and one Gradio page per audience, each at its own
 path behind a role check (``/`` customers, ``/knowledge`` admins, ``/handoff`` staff, ``/evals`` QA,
-``/trainer`` reserved for the trainer: mount it with :func:`register_page`)."""
+``/trainer`` staff and admins)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from ui.pages.customer import build_customer_page
 from ui.pages.evals import build_evals_page
 from ui.pages.handoff import build_handoff_page
 from ui.pages.knowledge import build_knowledge_page
+from ui.pages.trainer import trainer_page_for_context
 from ui.users import Role
 from ui.voice_api import voice_router
 from ui.web import CSS, THEME
@@ -42,19 +43,11 @@ class Page:
     build: Callable[[AppContext], gr.Blocks]
 
 
-_registered: list[Page] = []
-
-
-def register_page(path: str, roles: frozenset[Role], build: Callable[[AppContext], gr.Blocks]) -> None:
-    """Add a page to every app created afterwards, e.g. the trainer:
-    ``register_page(TRAINER_PATH, TRAINER_ROLES, build_trainer_page)`` (``build`` gets the AppContext)."""
-    _registered.append(Page(path.rstrip("/"), roles, build))
-
-
 def builtin_pages() -> list[Page]:
     return [Page("/knowledge", frozenset({Role.ADMIN}), build_knowledge_page),
             Page("/handoff", frozenset({Role.STAFF, Role.ADMIN}), build_handoff_page),
-            Page("/evals", frozenset({Role.QA, Role.ADMIN}), build_evals_page)]
+            Page("/evals", frozenset({Role.QA, Role.ADMIN}), build_evals_page),
+            Page(TRAINER_PATH, TRAINER_ROLES, trainer_page_for_context)]
 
 
 def create_app(settings: Settings, answerer: Answerer, extra_pages: Sequence[Page] = ()) -> FastAPI:
@@ -69,11 +62,9 @@ def create_app(settings: Settings, answerer: Answerer, extra_pages: Sequence[Pag
     app.include_router(voice_router(settings), dependencies=[Depends(require(*ANY_ROLE))])
     mount_avatar_assets(app)
 
-    ctx.gatekeeper.guard(TRAINER_PATH, TRAINER_ROLES)  # closed to customers whether or not it is mounted
     ctx.gatekeeper.guard("/api" + TRAINER_PATH, TRAINER_ROLES)
-    for page in [*builtin_pages(), *_registered, *extra_pages]:
-        if page.path != TRAINER_PATH:
-            ctx.gatekeeper.guard(page.path, page.roles)
+    for page in [*builtin_pages(), *extra_pages]:
+        ctx.gatekeeper.guard(page.path, page.roles)
         _mount(app, ctx, page.build(ctx), page.path)
     return _mount(app, ctx, build_customer_page(ctx), "/")  # last: "/" would shadow the other paths
 
@@ -87,6 +78,7 @@ def _mount(app: FastAPI, ctx: AppContext, blocks: gr.Blocks, path: str) -> FastA
 def run_server(settings: Settings) -> None:
     print("Preparing the knowledge base and the language model…", file=sys.stderr)
     answerer = build_answerer(settings)
-    answerer.llm.client()  # start the embedded model server now, not on the first customer's question
+    # Load the model and prefill the fixed prompt prefix now, not on the first customer's question.
+    print(f"Language model warm in {answerer.warm():.1f} s", file=sys.stderr)
     print(f"Digital employee ready on http://{settings.host}:{settings.port}/", file=sys.stderr)
     uvicorn.run(create_app(settings, answerer), host=settings.host, port=settings.port, log_level="warning")

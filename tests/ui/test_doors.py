@@ -48,6 +48,8 @@ def test_each_role_reaches_its_own_door(client, accounts):
     assert client.get("/api/tickets", headers=accounts["sam"].headers).status_code == 200
     assert client.get("/api/evals/suites", headers=accounts["quinn"].headers).status_code == 200
     assert client.get("/handoff/", headers=accounts["sam"].headers).status_code == 200
+    trainer = client.get("/trainer/", headers=accounts["sam"].headers)  # staff rehearse with the trainer
+    assert trainer.status_code == 200 and "gradio" in trainer.text.lower()
 
 
 def test_staff_cannot_edit_the_knowledge_base_and_qa_cannot_read_tickets(client, accounts):

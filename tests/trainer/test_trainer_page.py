@@ -1,0 +1,55 @@
+"""The trainer page is a real Gradio app that a FastAPI server serves (the lead mounts it at /trainer)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from agent.trainer.trainer import Trainer
+from settings import Settings
+from ui.pages.trainer import build_trainer_page
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def trainer_server(tmp_path: Path) -> Iterator[str]:
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    page = build_trainer_page(settings, Trainer(settings))
+    assert isinstance(page, gr.Blocks)
+    app = gr.mount_gradio_app(FastAPI(), page, path="/trainer", ssr_mode=False)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not server.started:
+        assert time.time() < deadline, "server did not start"
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}/trainer"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_the_page_is_served_with_its_four_tabs_and_the_personas(trainer_server: str) -> None:
+    page = httpx.get(trainer_server + "/", timeout=30)
+    assert page.status_code == 200
+    config = httpx.get(trainer_server + "/config", timeout=30).json()
+    labels = {c.get("props", {}).get("label") for c in config["components"]}
+    assert {"Lessons", "Quiz", "Role-play", "Progress"} <= labels
+    persona_choices = next(c["props"]["choices"] for c in config["components"]
+                           if c.get("props", {}).get("label") == "Customer")
+    assert ["犹豫期内想退保的客户", "cooling-off-cancel"] in persona_choices
