@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,28 +32,11 @@ def demo_answerer(settings: Settings):  # type: ignore[no-untyped-def]
     return build_answerer(settings)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server_url(settings: Settings, demo_answerer) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The real web server (FastAPI + Gradio) on a free localhost port, serving the demo answerer."""
-    import uvicorn
-
+    from tests.serving import serving
     from ui.server import create_app
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, demo_answerer), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, demo_answerer)) as url:
+        yield url

@@ -14,7 +14,6 @@ import pwd
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+
+from tests.serving import free_port
 
 SERVER_USER_WHEN_ROOT = "postgres"
 DATABASE = "audit_test"
@@ -60,13 +61,6 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["su", SERVER_USER_WHEN_ROOT, "-s", "/bin/sh", "-c", shlex.join(command)]
 
 
-def _free_port() -> int:
-    # Only names the socket file (.s.PGSQL.<port>); a free TCP port keeps it unsurprising in logs.
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _run(command: list[str], cwd: Path, what: str, log: Path | None = None) -> None:
     result = subprocess.run(_as_server_user(command), cwd=cwd, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
@@ -98,7 +92,7 @@ def postgres_url() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="de-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))
     if os.geteuid() == 0:
         os.chown(root, server_user.pw_uid, server_user.pw_gid)
-    data, log, port = root / "data", root / "server.log", _free_port()
+    data, log, port = root / "data", root / "server.log", free_port()
     pg_ctl = str(bin_dir / "pg_ctl")
     started = False
     try:

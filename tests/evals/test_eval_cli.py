@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.serving import free_port
 from ui.cli import app
 
 runner = CliRunner()
@@ -48,13 +48,6 @@ def _suite(folder: Path, gates: list[str], extra: str = "") -> Path:
     path.write_text("name: tiny\ncorpus: docs\ncases: cases.jsonl\nmode: retrieval\n"
                     f"gates: {json.dumps(gates)}\n{extra}", encoding="utf-8")
     return path
-
-
-def _free_port() -> int:
-    """A port nothing listens on (bound, read, released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_a_failing_gate_exits_1_and_names_the_gate(settings, workspace):
@@ -118,7 +111,7 @@ def test_a_server_that_does_not_answer_is_named(settings, workspace):
     suite = _suite(workspace, []).read_text(encoding="utf-8").replace("mode: retrieval", "mode: answer")
     (workspace / "answer.yaml").write_text(suite, encoding="utf-8")
     result = runner.invoke(app, ["eval", "run", str(workspace / "answer.yaml"), "--url",
-                                 f"http://127.0.0.1:{_free_port()}"], env=_env(settings))
+                                 f"http://127.0.0.1:{free_port()}"], env=_env(settings))
     assert result.exit_code == 2 and "no digital employee answers at" in result.output
 
 

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import gradio as gr
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from agent.trainer.trainer import Trainer
 from settings import Settings
+from tests.serving import serving
 from ui.pages.trainer import build_trainer_page
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -31,17 +22,8 @@ def trainer_server(tmp_path: Path) -> Iterator[str]:
     page = build_trainer_page(settings, Trainer(settings))
     assert isinstance(page, gr.Blocks)
     app = gr.mount_gradio_app(FastAPI(), page, path="/trainer", ssr_mode=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/trainer"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url + "/trainer"
 
 
 def test_the_page_is_served_with_its_four_tabs_and_the_personas(trainer_server: str) -> None:

@@ -4,9 +4,6 @@ with tight limits (rate, file size)."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,29 +70,6 @@ def read_sse(response: httpx.Response) -> list[tuple[str, dict]]:
     return events
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(settings: Settings, answerer) -> tuple[str, object, threading.Thread]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    from ui.server import create_app
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, answerer), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 60
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.1)
-    return f"http://127.0.0.1:{port}", server, thread
-
-
 @dataclass(frozen=True)
 class LimitedServer:
     url: str
@@ -108,7 +82,8 @@ def limited_server(settings: Settings, demo_answerer, tmp_path_factory) -> Itera
     """A second real server over the same answerer: 3 requests a minute, files up to 1 MB."""
     tight = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("limited"),
                                         "rate_limit_per_minute": 3, "max_file_mb": 1})
-    url, server, thread = start_server(tight, demo_answerer)
-    yield LimitedServer(url, tight, _make_accounts(tight))
-    server.should_exit = True  # type: ignore[attr-defined]
-    thread.join(timeout=10)
+    from tests.serving import serving
+    from ui.server import create_app
+
+    with serving(create_app(tight, demo_answerer)) as url:
+        yield LimitedServer(url, tight, _make_accounts(tight))

@@ -110,13 +110,12 @@ def test_the_rate_limit_answers_429_with_retry_after(limited_server, accounts):
 @pytest.fixture(scope="module")
 def locked_server(settings, demo_answerer, tmp_path_factory):  # type: ignore[no-untyped-def]
     """A server with ``require_login``: no guests."""
-    from tests.ui.conftest import start_server
+    from tests.serving import serving
+    from ui.server import create_app
 
     locked = settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("locked"), "require_login": True})
-    url, server, thread = start_server(locked, demo_answerer)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(locked, demo_answerer)) as url:
+        yield url
 
 
 def test_with_require_login_a_stranger_gets_no_guest_identity(locked_server):

@@ -5,9 +5,6 @@ offline, blinks, speaks in lip sync, and in hands-free mode hears the customer, 
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,32 +59,17 @@ def test_gradio_component_has_the_avatar_element_id(settings: Settings) -> None:
 
 
 # ---- in a browser --------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def avatar_server(settings: Settings) -> Iterator[str]:
-    import uvicorn
+    from tests.serving import serving
 
     app = FastAPI()
     app.include_router(voice_router(settings))
     mount_avatar_assets(app)
     page = f"<!doctype html><html><head>{avatar_head()}</head><body>{avatar_html(settings)}</body></html>"
     app.get("/")(lambda: HTMLResponse(page))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def _browser(args: list[str]):  # type: ignore[no-untyped-def]
