@@ -39,6 +39,8 @@ from difflib import SequenceMatcher
 from functools import cache
 from pathlib import Path
 
+from rapidfuzz.distance import Levenshtein
+
 from agent.support import split_sentences
 from knowledge.chinese import to_simplified
 
@@ -344,14 +346,8 @@ def _spoken(text: str) -> str:
 
 
 def edit_distance(hypothesis: Sequence[str], reference: Sequence[str]) -> int:
-    """Levenshtein distance: substitutions, deletions and insertions, each costing one."""
-    previous = list(range(len(reference) + 1))
-    for i, h in enumerate(hypothesis, 1):
-        current = [i]
-        for j, r in enumerate(reference, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (h != r)))
-        previous = current
-    return previous[-1]
+    """Levenshtein distance: substitutions, deletions and insertions, each costing one (rapidfuzz)."""
+    return int(Levenshtein.distance(hypothesis, reference))
 
 
 def _error_rate(hypothesis: list[str], reference: list[str]) -> float:

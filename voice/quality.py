@@ -9,18 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rapidfuzz.distance import Levenshtein
+
 from voice.speech_text import Language, normalize
 from voice.transcribe import to_simplified
 
 
 def _distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        current = [i]
-        for j, hyp in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
-        previous = current
-    return previous[-1]
+    return int(Levenshtein.distance(reference, hypothesis))
 
 
 def units(text: str, language: Language) -> list[str]:
