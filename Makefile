@@ -16,10 +16,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/digital-employee models prepare
 	touch $(STAMP)
 
+# espeak-ng is the Chinese voice of the avatar (a Debian package; installed only when missing).
 run: setup
+	bash scripts/ci-system-packages.sh espeak-ng
 	$(BIN)/digital-employee serve
 
-# Debian packages the tests drive for real (a PostgreSQL server); installed only when missing.
+# Debian packages the tests drive for real (PostgreSQL, espeak-ng, Chromium and CJK fonts); installed only when missing.
 system-packages:
 	bash scripts/ci-system-packages.sh
 

