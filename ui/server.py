@@ -79,6 +79,6 @@ def run_server(settings: Settings) -> None:
     print("Preparing the knowledge base and the language model…", file=sys.stderr)
     answerer = build_answerer(settings)
     # Load the model and prefill the fixed prompt prefix now, not on the first customer's question.
-    print(f"Language model warm in {answerer.warm():.1f} s", file=sys.stderr)
+    print(f"Models warm in {answerer.warm():.1f} s", file=sys.stderr)
     print(f"Digital employee ready on http://{settings.host}:{settings.port}/", file=sys.stderr)
     uvicorn.run(create_app(settings, answerer), host=settings.host, port=settings.port, log_level="warning")
