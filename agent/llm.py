@@ -33,10 +33,11 @@ log = logging.getLogger(__name__)
 class EmbeddedLlamaServer:
     """llama.cpp's OpenAI-compatible server, in-process, bound to 127.0.0.1 on a free port."""
 
-    def __init__(self, model_path: Path, threads: int, context: int) -> None:
+    def __init__(self, model_path: Path, threads: int, context: int, parallel: int = 1) -> None:
         self.model_path = model_path
         self.threads = threads
         self.context = context
+        self.parallel = max(1, parallel)
         self._server: Any = None
         self._lock = threading.Lock()
 
@@ -51,8 +52,10 @@ class EmbeddedLlamaServer:
 
         params = xllamacpp.CommonParams()
         params.model.path = str(self.model_path)
-        params.n_ctx = self.context
-        params.n_parallel = 1  # one slot: on 2 cores parallel decoding only splits the same bandwidth
+        # Each of the ``parallel`` slots gets a full ``context``; concurrent customers are decoded in one
+        # batch (the weights are read once per step for all of them) instead of queueing.
+        params.n_ctx = self.context * self.parallel
+        params.n_parallel = self.parallel
         params.cpuparams.n_threads = self.threads
         params.cpuparams_batch.n_threads = self.threads
         params.cache_prompt = True  # reuse the KV cache of the shared prompt prefix between turns
@@ -100,7 +103,8 @@ class ChatLLM:
             from modelpacks import prepare
 
             model_path = prepare(self.settings.llm_model, self.settings.model_cache)
-            self._embedded = EmbeddedLlamaServer(model_path, self.settings.llm_threads, self.settings.llm_context)
+            self._embedded = EmbeddedLlamaServer(model_path, self.settings.llm_threads, self.settings.llm_context,
+                                                 self.settings.llm_parallel)
         return self._embedded.base_url()
 
     def client(self) -> ChatOpenAI:

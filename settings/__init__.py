@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     )
     llm_threads: int = max(1, os.cpu_count() or 1)
     llm_context: int = 4096
+    # Requests the embedded llama.cpp server decodes together (each with its own llm_context of KV cache).
+    llm_parallel: int = 1
     llm_max_tokens: int = 320
     llm_temperature: float = 0.1
     llm_timeout_s: float = 120.0
