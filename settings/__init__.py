@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     trainer_url: str | None = None
     # Share of an answer key's facts a staff answer must cover to be graded correct.
     trainer_pass_coverage: float = 0.6
+    # The trainer's one persona: the avatar that presents lessons on the trainer page.
+    trainer_name: str = "海老师 Coach Hai"
+    trainer_greeting: str = "大家好，我是培训老师。今天我们一起学习产品条款。"
 
     # Web app.
     host: str = "127.0.0.1"

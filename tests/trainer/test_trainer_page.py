@@ -35,3 +35,5 @@ def test_the_page_is_served_with_its_four_tabs_and_the_personas(trainer_server: 
     persona_choices = next(c["props"]["choices"] for c in config["components"]
                            if c.get("props", {}).get("label") == "Customer")
     assert ["犹豫期内想退保的客户", "cooling-off-cancel"] in persona_choices
+    avatar = next(c["props"]["value"] for c in config["components"] if c.get("props", {}).get("elem_id") == "avatar")
+    assert 'data-name="海老师 Coach Hai"' in avatar  # one trainer persona presents the lessons

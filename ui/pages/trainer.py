@@ -22,6 +22,7 @@ from agent.trainer.roleplay import RolePlay, personas
 from agent.trainer.store import LessonStatus, UnknownLessonError
 from agent.trainer.trainer import Trainer
 from settings import Settings
+from ui.avatar import avatar_component
 from ui.context import AppContext
 
 PROGRESS_COLUMNS = ["trainee", "attempts", "mean score", "weak topics", "last activity (UTC)"]
@@ -50,13 +51,14 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
     def topic_choices() -> list[str]:
         return topics(trainer.kb)
 
-    def make_lesson(topic: str, refresh: bool) -> tuple[str, dict[str, Any]]:
+    def make_lesson(topic: str, refresh: bool) -> tuple[str, dict[str, Any], str]:
         try:
             lesson = trainer.lesson(topic, refresh=refresh)
         except UnknownTopicError as err:
             raise gr.Error(str(err)) from None
         note = f"\n\n*{len(lesson.points)} points kept, {len(lesson.dropped)} dropped as unsupported.*"
-        return lesson.markdown() + note, lesson.to_dict()
+        spoken = "".join(p.text.rstrip("。") + "。" for p in lesson.points if p.category == "key_point")
+        return lesson.markdown() + note, lesson.to_dict(), spoken
 
     def save_lesson(lesson: dict[str, Any] | None, name: str, request: gr.Request) -> tuple[str, list[list[Any]]]:
         if not lesson:
@@ -137,6 +139,10 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
                     "every key and every piece of feedback cites its clause.")
         name = gr.Textbox(label="Trainee (your name; ignored when you are logged in)", max_lines=1)
         with gr.Tab("Lessons"):
+            # The trainer persona presents the lesson's key points aloud (voice and lip sync of the avatar).
+            avatar_component(settings.model_copy(update={"avatar_name": settings.trainer_name,
+                                                         "avatar_greeting": settings.trainer_greeting}))
+            lesson_spoken = gr.Textbox(visible="hidden", elem_id="lesson-spoken")
             with gr.Row():
                 lesson_topic = gr.Dropdown(label="Product or document", choices=[], allow_custom_value=True)
                 refresh = gr.Checkbox(label="Draft again (ignore the cache)")
@@ -182,7 +188,9 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
             return gr.update(choices=choices), gr.update(choices=choices), lesson_rows()
 
         page.load(load_choices, None, [lesson_topic, quiz_topic, lessons_table])
-        make.click(make_lesson, [lesson_topic, refresh], [lesson_md, lesson_state])
+        make.click(make_lesson, [lesson_topic, refresh], [lesson_md, lesson_state, lesson_spoken])
+        lesson_spoken.change(None, lesson_spoken, None,
+                             js="(t) => { if (t && window.Avatar) { window.Avatar.say(t, 'zh').catch(() => {}); } }")
         save.click(save_lesson, [lesson_state, name], [lesson_note, lessons_table])
         publish_btn.click(publish, [publish_id], [lesson_note, lessons_table])
         start.click(start_quiz, [quiz_topic, quiz_n], [question, quiz_state, index, quiz_note])
