@@ -72,7 +72,8 @@ def offline(chromium) -> Iterator[OfflineBrowser]:  # type: ignore[no-untyped-de
 def _shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), full_page=True)
     return path
 
 
