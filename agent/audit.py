@@ -13,19 +13,14 @@ runs in its own short transaction, so one :class:`AuditLog` may be shared betwee
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.pool import StaticPool
 
 from agent.audit_models import (
     Base,
@@ -38,14 +33,12 @@ from agent.audit_models import (
     TurnRow,
     utc_now,
 )
+from agent.database import Database
 from agent.personal_data import mask_personal_data
 from agent.reply import Citation, Reply
 from settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Milliseconds a SQLite writer waits for another writer's transaction before giving up.
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class UnknownSessionError(LookupError):
@@ -107,25 +100,14 @@ class AuditLog:
     """Writes and reads the audit trail of customer sessions; tables are created on first use."""
 
     def __init__(self, url: str) -> None:
-        parsed = make_url(url)
         self.url = url
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database in (None, "", ":memory:"):
-                # One shared connection, or every thread would see its own empty in-memory database.
-                kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
-            else:
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self._engine: Engine = create_engine(parsed, **kwargs)
-        if parsed.get_backend_name() == "sqlite":
-            _configure_sqlite(self._engine)
-        self._schema_ready = False
-        self._schema_lock = threading.Lock()
+        self._db = Database(url, Base.metadata)
+        self._transaction = self._db.transaction
 
     @property
     def engine(self) -> Engine:
         """The underlying engine, for reports and maintenance that go beyond these methods."""
-        return self._engine
+        return self._db.engine
 
     def __enter__(self) -> AuditLog:
         return self
@@ -134,17 +116,7 @@ class AuditLog:
         self.close()
 
     def close(self) -> None:
-        self._engine.dispose()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        if not self._schema_ready:
-            with self._schema_lock:
-                if not self._schema_ready:
-                    Base.metadata.create_all(self._engine)
-                    self._schema_ready = True
-        with Session(self._engine, expire_on_commit=False) as s, s.begin():
-            yield s
+        self._db.close()
 
     # Sessions and turns.
 
@@ -333,20 +305,3 @@ def _handoff_record(row: HandoffRow) -> HandoffRecord:
         closed_at=row.closed_at,
         summary=row.summary,
     )
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    """WAL, enforced foreign keys, and BEGIN IMMEDIATE so concurrent writers queue instead of failing."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

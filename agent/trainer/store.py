@@ -7,21 +7,17 @@ same pattern as the audit log. Callers get frozen records, never ORM objects.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Engine, Float, Integer, String, Text, create_engine, event
+from sqlalchemy import JSON, CheckConstraint, DateTime, Float, Integer, String, Text
 from sqlalchemy import select as sql_select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-from sqlalchemy.pool import StaticPool
 
+from agent.database import Database
 from agent.trainer.bank import ExamQuestion
 from settings import Settings
 
@@ -130,31 +126,12 @@ class TrainerStore:
     """Reads and writes the trainer tables; each method is one short transaction."""
 
     def __init__(self, url: str) -> None:
-        parsed = make_url(url)
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
-        if parsed.get_backend_name() == "sqlite":
-            if parsed.database in (None, "", ":memory:"):
-                kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
-            else:
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(parsed, **kwargs)
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._ready = False
-        self._lock = threading.Lock()
+        self._db = Database(url, _Base.metadata)
+        self.engine = self._db.engine
+        self._transaction = self._db.transaction
 
     def close(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    _Base.metadata.create_all(self.engine)
-                    self._ready = True
-        with Session(self.engine, expire_on_commit=False) as s, s.begin():
-            yield s
+        self._db.close()
 
     # Lessons.
 
@@ -257,10 +234,3 @@ def _aware(value: datetime) -> datetime:
 def _lesson_record(row: LessonRow) -> LessonRecord:
     return LessonRecord(row.id, row.topic, row.cache_key, LessonStatus(row.status), dict(row.content), row.author,
                         _aware(row.updated_at), _aware(row.published_at) if row.published_at else None)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
