@@ -122,7 +122,7 @@ class Transcriber:
         timings["detect_ms"] = _ms(step)
 
         step = time.perf_counter()
-        options: dict[str, Any] = {"beam_size": 5, "vad_filter": True,
+        options: dict[str, Any] = {"beam_size": max(1, self.settings.voice_beam_size), "vad_filter": True,
                                    "vad_parameters": {"min_silence_duration_ms": 500}}
         if not self.english_only:
             options["language"] = language

@@ -39,6 +39,15 @@ def test_forced_language_skips_detection(transcriber, speech_dir: Path) -> None:
     assert "country" in transcript.text
 
 
+def test_greedy_decoding_hears_the_same_words(settings, speech_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from voice import Transcriber
+
+    greedy = Transcriber(settings.model_copy(update={"voice_beam_size": 1}))
+    transcript = greedy.run(decode(speech_dir / "jfk.flac"), language="en")
+    reference = (speech_dir / "jfk.txt").read_text().strip()
+    assert error_rate(reference, transcript.text, "en") <= 0.05
+
+
 def test_says_no_speech_when_the_recording_is_only_a_hum(transcriber) -> None:  # type: ignore[no-untyped-def]
     t = np.arange(SAMPLE_RATE * 2) / SAMPLE_RATE
     hum = (0.05 * np.sin(2 * np.pi * 50 * t)).astype(np.float32)
