@@ -29,7 +29,7 @@ KEY_PREFIX = "de_"
 
 
 class Role(str, Enum):
-    """role"""
+    """What a caller may reach: each page and endpoint names the roles it admits (ui/auth.py)."""
 
     CUSTOMER = "customer"
     STAFF = "staff"

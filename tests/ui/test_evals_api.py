@@ -28,6 +28,9 @@ def test_qa_runs_a_retrieval_only_suite_and_reads_its_summary_and_report(client,
     assert report.status_code == 200 and "<html" in report.text.lower()
     assert client.get(f"/api/evals/reports/{job['run']}/report.html",
                       headers=accounts["carol"].headers).status_code == 403
+    summary = client.get(f"/api/evals/reports/{job['run']}/summary.json", headers=qa)
+    assert summary.status_code == 200 and summary.json()["cases"] == 4
+    assert client.get(f"/api/evals/reports/{job['run']}/results.jsonl", headers=qa).status_code == 404
 
 
 def test_an_unknown_suite_or_run_is_explained(client, accounts):

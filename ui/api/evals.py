@@ -19,6 +19,9 @@ class RunRequest(BaseModel):
     limit: int | None = Field(default=None, ge=1, description="Only the first N cases.")
 
 
+_REPORT_FILES = {"report.html": "text/html", "summary.json": "application/json"}
+
+
 def build_router(ctx: AppContext) -> APIRouter:
     router = APIRouter(prefix="/api/evals", tags=["evals"])
     qa = Depends(require(Role.QA, Role.ADMIN))
@@ -31,21 +34,16 @@ def build_router(ctx: AppContext) -> APIRouter:
     def reports(identity: Identity = qa) -> list[dict[str, Any]]:
         return ctx.evals.reports()
 
-    @router.get("/reports/{run}/report.html", response_class=FileResponse)
-    def report_html(run: str, identity: Identity = qa) -> FileResponse:
+    @router.get("/reports/{run}/{name}", response_class=FileResponse)
+    def report_file(run: str, name: str, identity: Identity = qa) -> FileResponse:
+        """A run's ``report.html`` or ``summary.json``; nothing else of the run folder is served."""
+        if name not in _REPORT_FILES:
+            raise HTTPException(404, f"a run serves {' and '.join(_REPORT_FILES)}, not {name!r}")
         try:
             folder = ctx.evals.run_folder(run)
         except FileNotFoundError as err:
             raise HTTPException(404, str(err)) from None
-        return FileResponse(folder / "report.html", media_type="text/html")
-
-    @router.get("/reports/{run}/summary.json", response_class=FileResponse)
-    def summary_json(run: str, identity: Identity = qa) -> FileResponse:
-        try:
-            folder = ctx.evals.run_folder(run)
-        except FileNotFoundError as err:
-            raise HTTPException(404, str(err)) from None
-        return FileResponse(folder / "summary.json", media_type="application/json")
+        return FileResponse(folder / name, media_type=_REPORT_FILES[name])
 
     @router.post("/runs", status_code=202)
     def start(body: RunRequest, identity: Identity = qa) -> dict[str, Any]:
