@@ -5,6 +5,6 @@ Imports ``knowledge``; never ``ui``, ``voice`` or ``evals``.
 
 from agent.answer import Answerer
 from agent.llm import ChatLLM
-from agent.reply import Citation, Delta, Final, Intent, Reply
+from agent.reply import AnswerEvent, Citation, Delta, Final, Intent, Reply, Speakable
 
-__all__ = ["Answerer", "ChatLLM", "Citation", "Delta", "Final", "Intent", "Reply"]
+__all__ = ["AnswerEvent", "Answerer", "ChatLLM", "Citation", "Delta", "Final", "Intent", "Reply", "Speakable"]

@@ -16,9 +16,10 @@ from agent.faq import match_faq
 from agent.guardrails import leaks_prompt, looks_like_injection, strip_instructions
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt, render
-from agent.reply import Citation, Delta, Final, Intent, Reply
+from agent.reply import AnswerEvent, Citation, Delta, Final, Intent, Reply, Speakable
 from agent.scope import out_of_scope
-from agent.support import check_support
+from agent.speakable import SpeakableSentences
+from agent.support import check_support, strip_markers
 from agent.tools import CalculationTool, ToolAnswer
 from knowledge import Evidence, HybridRetriever, KnowledgeBase, SearchFilters
 from knowledge.documents import Audience, Chunk
@@ -92,9 +93,10 @@ class Answerer:
         return Reply(text=f"{match.answer}[1]", citations=(citation,), refused=False, intent=Intent.QUESTION,
                      language=language, answered_by="faq")
 
-    def stream(self, question: str, retrieval_query: str | None = None) -> Iterator[Delta | Final]:
+    def stream(self, question: str, retrieval_query: str | None = None) -> Iterator[AnswerEvent]:
         """Answer ``question``; retrieval uses ``retrieval_query`` when given (a follow-up completed with
-        the earlier question it continues)."""
+        the earlier question it continues). A generated answer also yields each sentence as a
+        :class:`Speakable` once it passes the checks, so a voice can start before the answer ends."""
         started = time.perf_counter()
         question = question.strip()
         language = detect_language(question)
@@ -155,6 +157,14 @@ class Answerer:
             for i, e in enumerate(evidence, 1)
         ])
         marker = prompt["no_answer_marker"]
+        evidence_texts = [f"{e.citation_label()}\n{e.chunk.text}" for e in evidence]
+        speakable = SpeakableSentences(evidence_texts, system)
+
+        def say(sentences: list[str]) -> Iterator[Speakable]:
+            if sentences and "first_sentence" not in timings:
+                timings["first_sentence"] = time.perf_counter() - started
+            yield from (Speakable(s) for s in sentences)
+
         t1 = time.perf_counter()
         text, holding = "", True
         for piece in self.llm.stream(system, user):
@@ -167,13 +177,15 @@ class Answerer:
                     continue
                 holding, piece = False, text
             yield Delta(piece)
+            if marker not in text:
+                yield from say(speakable.push(text))
         timings["generate"] = time.perf_counter() - t1
 
         if marker in text:
             yield refuse("model_found_no_answer", prompt["refusal"])
             return
+        yield from say(speakable.finish(text))
         t2 = time.perf_counter()
-        evidence_texts = [f"{e.citation_label()}\n{e.chunk.text}" for e in evidence]
         cleaned, _ = resolve_citations(text, evidence)
         checked = check_support(cleaned, evidence_texts)
         compliant, _ = drop_forbidden_promises(checked.text, evidence_texts)
@@ -190,6 +202,8 @@ class Answerer:
         for note in notes:
             cleaned, citations = f"{cleaned}\n{note.text}", citations + note.citations
             yield Delta(f"\n{note.text}")
+            if not speakable.stopped:
+                yield from say([strip_markers(note.text).strip()])
         timings["total"] = time.perf_counter() - started
         yield Final(Reply(text=cleaned, citations=citations, refused=False, intent=Intent.QUESTION,
                           language=language, timings=timings, disclosures=tuple(n.text for n in notes)))

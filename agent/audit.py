@@ -184,6 +184,26 @@ class AuditLog:
                 raise ValueError(f"feedback is given on assistant replies; turn {turn_id} is a {turn.role} turn")
             turn.feedback = value
 
+    def add_timings(self, session_id: str, turn_id: int, timings: dict[str, float]) -> None:
+        """Merge measurements taken after the reply was recorded (a voice turn's browser-side stages)
+        into the reply's timings; the turn must be an assistant reply of ``session_id``."""
+        with self._transaction() as s:
+            turn = s.get(TurnRow, turn_id)
+            if turn is None or turn.session_id != session_id:
+                raise UnknownTurnError(f"no turn {turn_id} in session {session_id!r}")
+            if turn.role != TurnRole.ASSISTANT.value:
+                raise ValueError(f"timings are added to assistant replies; turn {turn_id} is a {turn.role} turn")
+            turn.timings = {**(turn.timings or {}), **{k: float(v) for k, v in timings.items()}}
+
+    def recent_timings(self, prefix: str, limit: int = 1000) -> list[dict[str, float]]:
+        """The timings of the latest ``limit`` replies that have a key starting with ``prefix``, newest
+        first, from the latest ``20 * limit`` replies: a scan, not a JSON query, so it reads the same on
+        SQLite and PostgreSQL."""
+        with self._transaction() as s:
+            rows = s.scalars(select(TurnRow.timings).where(TurnRow.role == TurnRole.ASSISTANT.value)
+                             .order_by(TurnRow.id.desc()).limit(limit * 20)).all()
+        return [dict(t) for t in rows if t and any(k.startswith(prefix) for k in t)][:limit]
+
     def transcript(self, session_id: str) -> list[TurnRecord]:
         with self._transaction() as s:
             if s.get(SessionRow, session_id) is None:

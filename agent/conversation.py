@@ -15,7 +15,7 @@ from agent.audit import AuditLog
 from agent.followup import standalone_query
 from agent.intents import classify_intent, required_slots
 from agent.prompting import load_prompt, render
-from agent.reply import Delta, Final, Intent, Reply
+from agent.reply import AnswerEvent, Final, Intent, Reply
 from agent.slots import extract_slots
 from knowledge.metadata import detect_language
 
@@ -76,13 +76,13 @@ class Conversation:
             raise RuntimeError("the conversation stream ended without a final reply")
         return final
 
-    def stream(self, text: str) -> Iterator[Delta | Final]:
+    def stream(self, text: str) -> Iterator[AnswerEvent]:
         """Route ``text`` like :meth:`send`, streaming the answer of a question as it is generated.
 
-        A question yields the answerer's :class:`Delta` pieces and then a :class:`Final`; every other
-        turn (hand-off, slot question, small talk) yields a single :class:`Final`. The customer turn is
-        audited before routing, the reply once the Final is known; the Final's text replaces whatever
-        was streamed (it may be a refusal)."""
+        A question yields the answerer's :class:`Delta` and :class:`Speakable` events, then a
+        :class:`Final`; every other turn (hand-off, slot question, small talk) yields a single
+        :class:`Final`. The customer turn is audited before routing, the reply once the Final is known;
+        the Final's text replaces whatever was streamed (it may be a refusal)."""
         text = text.strip()
         if any(ch.isalpha() for ch in text):  # a bare phone number or date says nothing of the language
             self.language = detect_language(text)
@@ -93,7 +93,7 @@ class Conversation:
                 self.audit.record_reply(self.session_id, event.reply)
             yield event
 
-    def _route(self, text: str) -> Iterator[Delta | Final]:
+    def _route(self, text: str) -> Iterator[AnswerEvent]:
         started = time.perf_counter()
         intent = classify_intent(text) if text else Intent.QUESTION
         if intent is Intent.HUMAN_REQUEST:

@@ -37,7 +37,8 @@ class Reply:
     intent: Intent
     language: str
     handoff: bool = False
-    # Seconds per stage: guard, tool (calculator), retrieve, first_token, generate, support, total.
+    # Seconds per stage: guard, tool (calculator), retrieve, first_token, generate, support, total; and
+    # first_sentence: from the question to the first Speakable sentence (what a voice waits for).
     timings: dict[str, float] = field(default_factory=dict)
     refusal_reason: str | None = None
     # "generated" by the LLM, "faq" (approved wording, no generation), "tool" (a calculator, no
@@ -62,7 +63,19 @@ class Delta:
 
 
 @dataclass(frozen=True)
+class Speakable:
+    """A sentence of the answer that has already passed the checks the final reply applies (support,
+    promises, prompt leak): a voice may say it before the whole answer exists. Plain text, no markers."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Final:
     """The finished reply; its text replaces whatever was streamed (it may be a refusal)."""
 
     reply: Reply
+
+
+# What a streamed answer yields: deltas and speakable sentences as they come, then exactly one Final.
+AnswerEvent = Delta | Speakable | Final

@@ -45,6 +45,24 @@ def support(sentence: str, evidence: str) -> float:
     return len(terms & _terms(evidence)) / len(terms)
 
 
+def carries_claim(sentence: str) -> bool:
+    """Whether a sentence states something evidence must support ("可以。" and "No." do not)."""
+    return len(_terms(sentence)) >= _MIN_CONTENT_TERMS or bool(_numbers(sentence))
+
+
+def best_support(sentence: str, evidence_texts: list[str]) -> float:
+    return max((support(sentence, ev) for ev in evidence_texts), default=0.0)
+
+
+def strip_markers(text: str) -> str:
+    return _MARKER.sub("", text)
+
+
+def sentence_key(sentence: str) -> str:
+    """What two sentences share when one repeats the other (markers, punctuation and case aside)."""
+    return re.sub(r"[\W_]+", "", _MARKER.sub("", sentence).lower())
+
+
 @dataclass(frozen=True)
 class CheckedAnswer:
     text: str
@@ -61,13 +79,13 @@ def check_support(text: str, evidence_texts: list[str], min_support: float = MIN
     said: set[str] = set()
     for sentence in split_sentences(text):
         claim = _MARKER.sub("", sentence).strip()
-        key = re.sub(r"[\W_]+", "", claim.lower())
+        key = sentence_key(claim)
         if key and key in said:  # a small model's loop: a sentence said twice is said once
             dropped.append(claim)
             continue
         said.add(key)
         trailing = sentence[len(sentence.rstrip()):]
-        if len(_terms(claim)) < _MIN_CONTENT_TERMS and not _numbers(claim):
+        if not carries_claim(claim):
             kept.append(_MARKER.sub("", sentence))
             continue
         scores = [support(claim, ev) for ev in evidence_texts]

@@ -105,6 +105,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def start_server(port: int, data_dir: Path | None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DE_RATE_LIMIT_PER_MINUTE": "100000"}
     if data_dir is not None:
@@ -139,9 +145,7 @@ def main() -> None:
     server = None
     url, pid = args.url, args.pid
     if url is None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         server = start_server(port, args.data_dir)
         url, pid = f"http://127.0.0.1:{port}", server.pid
         print(f"starting a server on {url} (pid {pid})…", file=sys.stderr)

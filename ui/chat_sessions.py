@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from agent import Answerer, Delta, Final
+from agent import Answerer, AnswerEvent
 from agent.audit import AuditLog, TurnRecord
 from agent.audit_models import TurnRole
 from agent.conversation import Conversation
@@ -82,7 +82,7 @@ class ChatSessions:
                 self._live.popitem(last=False)
         return live
 
-    def stream(self, live: LiveSession, text: str) -> Iterator[Delta | Final]:
+    def stream(self, live: LiveSession, text: str) -> Iterator[AnswerEvent]:
         with live.lock:
             yield from live.conversation.stream(text)
 

@@ -1,4 +1,4 @@
-"""`digital-employee transcribe` and `digital-employee speak`: the voice room from the command line."""
+"""`digital-employee transcribe`, `speak` and `voice-timings`: the voice room from the command line."""
 
 from __future__ import annotations
 
@@ -73,7 +73,36 @@ def speak(
     typer.secho(f"spoken as: {speech.spoken_text}", err=True, fg=typer.colors.BRIGHT_BLACK)
 
 
+def voice_timings(
+    ctx: typer.Context,
+    last: Annotated[int, typer.Option(min=1, help="Summarise the latest N spoken turns.")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Stage timings of recent spoken turns (hands-free on the customer page), from the audit log:
+    milliseconds after the end of the customer's speech, median and 95th percentile."""
+    from agent.audit import AuditLog, audit_url
+    from voice.turn_timings import STAGES, STORED_PREFIX, from_stored, summarize
+
+    settings: Settings = ctx.obj
+    with AuditLog(audit_url(settings)) as audit:
+        timelines = [from_stored(t) for t in audit.recent_timings(STORED_PREFIX, last)]
+    summary = summarize(timelines)
+    if as_json:
+        typer.echo(json.dumps({"turns": len(timelines), "stages_ms": summary}, indent=2))
+        return
+    if not timelines:
+        typer.echo("no spoken turns recorded yet: they are recorded when a customer uses hands-free mode")
+        return
+    typer.echo(f"{len(timelines)} spoken turns; ms after the end of speech")
+    typer.echo(f"{'stage':16}{'turns':>6}{'p50':>9}{'p95':>9}")
+    for stage in STAGES:
+        if stage in summary:
+            row = summary[stage]
+            typer.echo(f"{stage:16}{row['n']:>6}{row['p50']:>9.0f}{row['p95']:>9.0f}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the voice commands to the main CLI."""
     app.command("transcribe")(transcribe)
     app.command("speak")(speak)
+    app.command("voice-timings")(voice_timings)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from agent import Answerer, Delta, Final, Intent
+from agent import Answerer, Delta, Final, Intent, Speakable
+from agent.support import sentence_key
 
 
 class ScriptedLLM:
@@ -63,6 +64,25 @@ def test_a_supported_answer_streams_and_ends_with_resolved_citations(settings, d
     assert not reply.refused and "2.35%" in reply.text
     assert reply.citations and "定期存款" in reply.citations[0].document_title
     assert {"retrieve", "first_token", "generate", "total"} <= set(reply.timings)
+
+
+def test_a_voice_gets_each_checked_sentence_while_the_answer_streams_and_nothing_the_reply_drops(
+        settings, demo_answerer):
+    answerer, _ = _answerer(settings, demo_answerer, "三年期定期存款的年利率为2.35%[1]。火星分行承诺年利率翻倍[1]。"
+                                                     "提前支取的，按活期存款利率计息[1]。")
+    events = list(answerer.stream("三年期定期存款利率是多少？"))
+    spoken = [e.text for e in events if isinstance(e, Speakable)]
+    first_spoken = next(i for i, e in enumerate(events) if isinstance(e, Speakable))
+    last_delta = max(i for i, e in enumerate(events) if isinstance(e, Delta))
+    assert first_spoken < last_delta, "the first sentence is spoken before generation ends"
+    reply = events[-1].reply  # type: ignore[union-attr]
+    assert not reply.refused and "火星" not in reply.text and not any("火星" in s for s in spoken)
+    final_text = sentence_key(reply.text)
+    assert all(sentence_key(s) in final_text for s in spoken), (spoken, reply.text)
+    assert spoken[0].startswith("三年期定期存款的年利率为2.35%")
+    assert reply.disclosures and sentence_key(reply.disclosures[0]) == sentence_key(spoken[-1]), \
+        "the required disclosure is said too"
+    assert 0 < reply.timings["first_sentence"] <= reply.timings["total"]
 
 
 def test_an_empty_question_gets_a_clear_refusal(settings, demo_answerer):

@@ -19,6 +19,9 @@ def test_the_stream_sends_deltas_then_a_final_reply_with_citations(client, accou
     assert names[0] == "session" and names[-1] == "final" and "delta" in names
     assert names.index("delta") < names.index("final")
     final = events[-1][1]
+    spoken = [data["text"] for name, data in events if name == "speakable"]
+    assert spoken and names.index("speakable") < names.index("final"), "a voice can start before the final"
+    assert all(s.rstrip("。.") [:8] in final["text"] for s in spoken), (spoken, final["text"])
     assert not final["refused"] and final["intent"] == "question"
     assert final["citations"] and "犹豫期" in str(final["citations"])
     assert {"retrieve", "total"} <= set(final["timings"]) and final["turn_id"]

@@ -52,13 +52,20 @@ class OfflineBrowser:
         return page
 
 
+BROWSER_ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"]
+
+
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
+def playwright() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture()
@@ -130,6 +137,48 @@ def test_a_customer_asks_a_demo_question_sees_the_cited_answer_and_opens_a_citat
     shot = _shot(page, "customer-chat")
     if os.environ.get("DE_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(shot, REPO / "docs" / "screenshot.png")
+
+
+@pytest.mark.slow
+def test_a_customer_asks_hands_free_and_the_avatar_answers_aloud_and_reports_the_turns_timings(
+        playwright, server_url, settings, tmp_path):
+    """The microphone is Chromium's fake capture device playing a WAV: silence, a question Piper says,
+    silence. The page's VAD ends the turn, Whisper hears it, the avatar speaks, the page reports."""
+    import numpy as np
+
+    from voice import Synthesizer, decode
+    from voice.audio import wav_bytes
+
+    question = decode(Synthesizer(settings).run("What is the waiting period of the medical insurance?", "en").wav)
+    silence = np.zeros(16_000 * 2, np.float32)
+    clip = tmp_path / "question.wav"
+    pcm = np.concatenate([silence, question.samples, silence, silence, silence])
+    clip.write_bytes(wav_bytes((np.clip(pcm, -1, 1) * 32767).astype(np.int16), 16_000))
+    browser = OfflineBrowser(playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+        *BROWSER_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={clip}%noloop"]))
+    try:
+        page = browser.page()
+        page.context.grant_permissions(["microphone"])
+        page.goto(server_url + "/")
+        page.wait_for_selector("#avatar .de-avatar-figure")
+        page.get_by_label("English").check()
+        with page.expect_response(lambda r: r.url.endswith("/voice-timings"), timeout=ANSWER_TIMEOUT_MS) as info:
+            page.click("#hands-free")
+        assert info.value.status == 200, info.value.text()
+        timeline = info.value.json()["timeline_ms"]
+        chat = page.locator("#chat").inner_text()
+        assert "waiting period" in chat.lower() and "30 days" in chat, chat
+        assert {"end_of_turn", "transcript", "question_sent", "retrieved", "first_token", "first_sentence",
+                "first_audio", "first_mouth"} <= set(timeline), timeline
+        browser_side = [timeline[k] for k in ("end_of_turn", "transcript", "question_sent", "first_audio",
+                                              "first_mouth")]
+        assert browser_side == sorted(browser_side), timeline
+        assert timeline["first_sentence"] <= timeline["first_audio"], "audio follows the first checked sentence"
+        assert any("/api/speak" in url for url in browser.local)
+    finally:
+        browser.browser.close()
+    assert browser.left_the_machine == []
 
 
 def test_an_admin_uploads_a_document_and_finds_it_by_hit_test(offline, server_url, accounts, tmp_path):

@@ -48,3 +48,28 @@ def test_speak_refuses_an_unknown_language(settings: Settings, env: dict[str, st
                                       "--out", str(tmp_path / "x.wav")], env=env)
     assert result.exit_code == 2
     assert "zh or en" in result.output
+
+
+def test_voice_timings_summarises_the_spoken_turns_in_the_audit_log(settings: Settings, tmp_path: Path) -> None:
+    from agent import Intent, Reply
+    from agent.audit import AuditLog, audit_url
+    from voice.turn_timings import to_stored
+
+    local = settings.model_copy(update={"data_dir": tmp_path})
+    runner = CliRunner()
+    empty = runner.invoke(app, ["--data-dir", str(tmp_path), "voice-timings"])
+    assert empty.exit_code == 0 and "no spoken turns" in empty.output
+    with AuditLog(audit_url(local)) as audit:
+        session = audit.start_session("web")
+        for first_audio in (3000.0, 5000.0, 4000.0):
+            reply = Reply("好的。", (), False, Intent.QUESTION, "zh", timings={"total": 1.0})
+            turn = audit.record_reply(session, reply)
+            audit.add_timings(session, turn, to_stored({"transcript": 2000.0, "first_audio": first_audio}))
+        audit.record_reply(session, Reply("typed", (), False, Intent.QUESTION, "zh"))  # not a spoken turn
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "voice-timings", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["turns"] == 3
+    assert summary["stages_ms"]["first_audio"] == {"n": 3, "p50": 4000.0, "p95": 5000.0}
+    table = runner.invoke(app, ["--data-dir", str(tmp_path), "voice-timings"]).output
+    assert "first_audio" in table and "4000" in table

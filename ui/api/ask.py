@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from agent import Delta, Final, Reply
+from agent import Delta, Final, Reply, Speakable
 from agent.audit_models import TurnRole
+from agent.speakable import still_to_say
 from ui.api.common import open_session, reply_dict, sse, turn_dict
 from ui.auth import ANY_ROLE, Identity, require
 from ui.context import AppContext
@@ -55,11 +56,12 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.post("/ask/stream", response_class=StreamingResponse,
                  responses={200: {"content": {"text/event-stream": {}},
-                                  "description": "events: session, staff*, delta*, final (or error)"}})
+                                  "description": "events: session, staff*, delta* and speakable*, final (or error)"}})
     def ask_stream(request: AskRequest, identity: Identity = caller) -> StreamingResponse:
         """Server-sent events: ``session`` (its id), ``staff`` (new staff replies), ``delta`` (answer text as
-        generated), then ``final`` (the Reply: text that replaces the deltas, citations, refused, intent,
-        handoff, ticket, timings, turn_id) or ``error``."""
+        generated), ``speakable`` (a sentence that passed the checks: a voice says each one, in order), then
+        ``final`` (the Reply: text that replaces the deltas, citations, refused, intent, handoff, ticket,
+        timings, turn_id) or ``error``."""
         question = _question(request)
         live = open_session(ctx, request.session_id, identity)
 
@@ -69,11 +71,17 @@ def build_router(ctx: AppContext) -> APIRouter:
                 for turn in ctx.sessions.transcript(live):
                     if turn.role is TurnRole.STAFF and turn.n > request.after_turn:
                         yield sse("staff", turn_dict(turn))
+            said: list[str] = []
             try:
                 for event in ctx.sessions.stream(live, question):
                     if isinstance(event, Delta):
                         yield sse("delta", {"text": event.text})
+                    elif isinstance(event, Speakable):
+                        said.append(event.text)
+                        yield sse("speakable", {"text": event.text})
                     else:
+                        for sentence in still_to_say(event.reply, said):  # FAQ, calculator, dialogue, refusal
+                            yield sse("speakable", {"text": sentence})
                         yield sse("final", reply_dict(event.reply, live.id, ctx.sessions.last_reply_turn(live)))
             except Exception as err:  # headers are sent: the error travels as an event, and into the log
                 log.exception("streaming a reply for session %s failed", live.id)

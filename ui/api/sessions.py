@@ -1,4 +1,5 @@
-"""A customer's own chat sessions: start one, read its transcript (staff replies included), rate replies."""
+"""A customer's own chat sessions: start one, read its transcript (staff replies included), rate replies,
+and report how long a spoken turn took in the browser."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from agent.audit_models import TurnRole
 from ui.api.common import open_session, turn_dict
 from ui.auth import ANY_ROLE, Identity, require
 from ui.context import AppContext
+from voice.turn_timings import BrowserMarks, timeline, to_stored
 
 
 class Feedback(BaseModel):
@@ -32,6 +34,19 @@ def build_router(ctx: AppContext) -> APIRouter:
         live = open_session(ctx, session_id, identity)
         return {"session_id": live.id,
                 "turns": [turn_dict(t) for t in ctx.sessions.transcript(live) if t.n > after]}
+
+    @router.post("/{session_id}/turns/{turn_id}/voice-timings")
+    def voice_timings(session_id: str, turn_id: int, marks: BrowserMarks, identity: Identity = caller
+                      ) -> dict[str, Any]:
+        """The page's marks for a spoken turn (ms after the end of speech). The server adds its own stages
+        from the reply's timings and stores the whole timeline with the reply; the answer is that timeline."""
+        live = open_session(ctx, session_id, identity)
+        turn = ctx.sessions.turn_of(live, turn_id)
+        if turn is None or turn.role is not TurnRole.ASSISTANT:
+            raise HTTPException(404, f"no reply {turn_id} in session {session_id}")
+        points = timeline(marks, turn.timings)
+        ctx.audit.add_timings(live.id, turn_id, to_stored(points))
+        return {"turn_id": turn_id, "timeline_ms": points}
 
     @router.post("/{session_id}/feedback")
     def feedback(session_id: str, body: Feedback, identity: Identity = caller) -> dict[str, Any]:

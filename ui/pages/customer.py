@@ -1,18 +1,22 @@
 """The customer chat page: streamed answers, a citations panel, zh/en strings, thumbs up/down, and the
 replies a human colleague writes from the hand-off queue, and the avatar: it reads each answer aloud (lip
-synced, sentence by sentence through /api/speak) and, in hands-free mode, listens: speaking interrupts it
-(barge-in) and the transcript is asked as the next question."""
+synced, through /api/speak), starting with the first sentence that passes the answer's checks while the
+rest is still being generated, and, in hands-free mode, listens: speaking interrupts it (barge-in), the
+transcript is asked as the next question, and the page reports the turn's stage timings."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
-from agent import Delta, Final
+from agent import Delta, Final, Speakable
 from agent.audit import TurnRecord
 from agent.audit_models import TurnRole
+from agent.speakable import still_to_say
 from ui.auth import Identity, parse_owner
 from ui.avatar import avatar_component
 from ui.chat_sessions import LiveSession, NotYourSession, SessionNotFound
@@ -24,8 +28,9 @@ POLL_SECONDS = 5.0  # how often an open page looks for staff replies
 
 # Browser-side glue to ui/static/avatar/avatar.js (Gradio runs these in the page, not on the server).
 STOP_SPEAKING_JS = "() => { if (window.Avatar) { window.Avatar.stop(); window.Avatar.abortPending(); } }"
+# ``spoken`` is JSON {key, sentences, done, session_id, turn_id}: the sentences to say so far.
 SAY_JS = """(spoken, language, aloud) => {
-  if (spoken && aloud && window.Avatar) { window.Avatar.say(spoken, language).catch(() => {}); }
+  if (spoken && aloud && window.Avatar) { window.Avatar.sayParts(JSON.parse(spoken), language); }
 }"""
 # Hands-free: the avatar's microphone VAD; the customer starting to speak stops the avatar (barge-in, in
 # avatar.js), the end of their turn is transcribed and submitted as if typed.
@@ -42,7 +47,10 @@ HANDS_FREE_JS = """() => {
     if (!box || !t.text) { return; }
     box.value = t.text;
     box.dispatchEvent(new Event('input', {bubbles: true}));
-    setTimeout(() => box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', bubbles: true})), 50);
+    setTimeout(() => {  // Gradio ignores a synthetic Enter key: press the box's own submit button
+      const send = document.querySelector('#question button.submit-button');
+      if (send) { send.click(); A.markQuestionSent(); }
+    }, 50);
   }});
 }"""
 
@@ -87,12 +95,21 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         searching = f"<div class='citations'><em>{text(language, 'searching')}</em></div>"
         yield history, "", searching, live.id, turn_ids, last_n, ""
-        streamed = ""
+        streamed, key = "", uuid.uuid4().hex
+        said: list[str] = []
+
+        def spoken(done: bool = False, turn_id: int | None = None) -> str:
+            return json.dumps({"key": key, "sentences": said, "done": done, "session_id": live.id,
+                               "turn_id": turn_id}, ensure_ascii=False)
+
         for event in ctx.sessions.stream(live, message):
             if isinstance(event, Delta):
                 streamed += event.text
                 history[-1] = {"role": "assistant", "content": streamed}
                 yield history, "", gr.skip(), live.id, turn_ids, last_n, gr.skip()
+            elif isinstance(event, Speakable):
+                said.append(event.text)
+                yield history, "", gr.skip(), live.id, turn_ids, last_n, spoken()
             elif isinstance(event, Final):
                 reply = event.reply
                 history[-1] = {"role": "assistant", "content": render_answer(reply)}
@@ -100,8 +117,9 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
                 if turn is not None:
                     turn_ids = {**turn_ids, str(len(history) - 1): turn.id}
                     last_n = turn.n
+                said += still_to_say(reply, said)
                 yield (history, "", citations_html(reply.citations, reply.refused, language), live.id, turn_ids,
-                       last_n, reply.text)
+                       last_n, spoken(True, turn.id if turn else None))
 
     def poll(history: list[Message], session_id: str | None, last_n: int, language: str,
              request: gr.Request) -> tuple[Any, int]:
@@ -143,7 +161,7 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
                 with gr.Row():
                     aloud = gr.Checkbox(value=True, label=text("zh", "read_aloud"), elem_id="read-aloud")
                     hands_free = gr.Button(text("zh", "hands_free"), elem_id="hands-free", size="sm")
-                spoken = gr.Textbox(visible="hidden", elem_id="spoken")  # the answer the avatar reads
+                spoken = gr.Textbox(visible="hidden", elem_id="spoken")  # what the avatar says (JSON)
                 header = gr.Markdown(_header("zh", ctx), elem_id="header")
                 chat = gr.Chatbot(label="Chat", height=460, elem_id="chat", feedback_options=("Like", "Dislike"))
                 box = gr.Textbox(placeholder=text("zh", "placeholder"), show_label=False, elem_id="question",

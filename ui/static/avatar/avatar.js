@@ -4,6 +4,10 @@
  *   Avatar.mount(element, {name, greeting, primary, accent, speakUrl, transcribeUrl, endOfTurnMs})
  *   Avatar.speak(wavUrlOrBlob, mouthCurve, fps=30) -> Promise (resolves when playback ends or stops)
  *   Avatar.say(text, language)              fetch /api/speak (abortable) and speak the result
+ *   Avatar.sayParts({key, sentences, done, session_id, turn_id}, language)
+ *                                            speak a reply that grows while it streams: each new sentence is
+ *                                            synthesized at once and played after the ones before it
+ *   Avatar.markQuestionSent()                a spoken question was just sent: time this turn's stages
  *   Avatar.stop()                            stop speaking now
  *   Avatar.request()                         an AbortController that barge-in aborts (use it for chat fetches)
  *   Avatar.listen({onSpeechStart, onSpeechEnd, onTranscript, onError}) / Avatar.stopListening()
@@ -19,7 +23,10 @@
   var SVG_NS = "http://www.w3.org/2000/svg";
   var state = {
     root: null, svg: null, mouth: null, lips: null, audio: null, curve: null, fps: 30, raf: 0,
-    finish: null, blinkTimer: 0, controllers: [], config: {}, mic: null
+    finish: null, blinkTimer: 0, controllers: [], config: {}, mic: null,
+    turn: null,        // the reply being spoken by sayParts
+    heard: null,       // {speechEnd, transcriptAt}: the last spoken question, in performance.now() ms
+    pendingMarks: null // that question's marks, waiting for the reply that answers it
   };
 
   function figure(cfg) {
@@ -139,6 +146,7 @@
     if (!a || !state.curve) { return; }
     var i = Math.floor(a.currentTime * state.fps);
     setMouth(i < state.curve.length ? state.curve[i] : 0);
+    if (state.open > 0.05) { mark("first_mouth"); }
     state.raf = requestAnimationFrame(frame);
   }
 
@@ -155,6 +163,7 @@
         if (source instanceof Blob) { URL.revokeObjectURL(url); }
         resolve();
       };
+      audio.addEventListener("playing", function () { mark("first_audio"); });
       audio.addEventListener("ended", function () { stop(); });
       audio.addEventListener("error", function () { stop(); });
       audio.play().then(function () { state.raf = requestAnimationFrame(frame); }, function () { stop(); });
@@ -194,6 +203,7 @@
   function say(text, language) {
     stop();
     abortPending();
+    state.turn = null;
     var c = request();
     var queue = Promise.resolve();
     return fetch(state.config.speakUrl || "/api/speak", {
@@ -221,6 +231,68 @@
       }
       return pump();
     });
+  }
+
+  /* A streamed reply: the server sends the sentences that passed its checks so far (same key, growing
+   * list), then the whole list with done=true. Speech starts with the first checked sentence. */
+  function sayParts(payload, language) {
+    var turn = state.turn;
+    if (!turn || turn.key !== payload.key) {
+      stop();
+      abortPending();
+      turn = state.turn = {key: payload.key, queued: 0, queue: Promise.resolve(), controller: request(),
+                           marks: state.pendingMarks, done: null, reported: false, finished: false};
+      state.pendingMarks = null;
+    }
+    var c = turn.controller;
+    payload.sentences.slice(turn.queued).forEach(function (sentence) {
+      var speech = fetch(state.config.speakUrl || "/api/speak", {
+        method: "POST", headers: {"Content-Type": "application/json"}, signal: c.signal,
+        body: JSON.stringify({text: sentence, language: language || null})
+      }).then(function (r) { return r.ok ? r.json() : null; });
+      turn.queue = turn.queue.then(function () {
+        return speech.then(function (s) {
+          if (!s || c.signal.aborted || state.turn !== turn) { return null; }
+          return speak(base64Blob(s.audio_base64, s.mime), s.mouth, s.fps);
+        });
+      }).catch(function () { return null; });
+    });
+    turn.queued = Math.max(turn.queued, payload.sentences.length);
+    if (payload.done && !turn.done) {
+      turn.done = payload;
+      turn.queue.then(function () { turn.finished = true; report(turn); });  // also if the mouth never moved
+    }
+  }
+
+  /* Time the stages of a spoken turn: marks are ms after the end of the customer's speech. */
+  function markQuestionSent() {
+    var h = state.heard;
+    if (!h) { return; }
+    state.heard = null;
+    var now = performance.now();
+    state.pendingMarks = {t0: h.speechEnd, end_of_turn: Math.round(h.endWait),
+                          transcript: Math.round(h.transcriptAt - h.speechEnd),
+                          question_sent: Math.round(now - h.speechEnd)};
+  }
+
+  function mark(name) {
+    var turn = state.turn;
+    if (!turn || !turn.marks || turn.marks[name] !== undefined) { return; }
+    turn.marks[name] = Math.round(performance.now() - turn.marks.t0);
+    report(turn);
+  }
+
+  function report(turn) {
+    var m = turn.marks, d = turn.done;
+    if (!m || !d || !d.turn_id || !d.session_id || turn.reported) { return; }
+    if (m.first_mouth === undefined && !turn.finished) { return; }  // still to come
+    turn.reported = true;
+    var body = {end_of_turn: m.end_of_turn, transcript: m.transcript, question_sent: m.question_sent,
+                first_audio: m.first_audio === undefined ? null : m.first_audio,
+                first_mouth: m.first_mouth === undefined ? null : m.first_mouth};
+    fetch("/api/sessions/" + encodeURIComponent(d.session_id) + "/turns/" + d.turn_id + "/voice-timings", {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)
+    }).catch(function () { return null; });
   }
 
   /* Hands-free listening: an energy VAD over the microphone. Speech start interrupts the avatar (barge-in)
@@ -258,13 +330,19 @@
             if (!upload) { return; }
             var blob = new Blob(mic.chunks, {type: rec.mimeType || "audio/webm"});
             if (callbacks.onSpeechEnd) { callbacks.onSpeechEnd(blob); }
+            var heard = {speechEnd: mic.endedAt, endWait: mic.endWait, transcriptAt: 0};
             var form = new FormData();
             form.append("audio", blob, "speech." + (blob.type.indexOf("ogg") >= 0 ? "ogg" :
                                                       blob.type.indexOf("mp4") >= 0 ? "m4a" : "webm"));
             setStatus("…");
             fetch(state.config.transcribeUrl || "/api/transcribe", {method: "POST", body: form, signal: request().signal})
               .then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.detail); } return j; }); })
-              .then(function (t) { setStatus(""); if (callbacks.onTranscript) { callbacks.onTranscript(t); } })
+              .then(function (t) {
+                setStatus("");
+                heard.transcriptAt = performance.now();
+                state.heard = heard;
+                if (callbacks.onTranscript) { callbacks.onTranscript(t); }
+              })
               .catch(function (e) { setStatus(""); if (e.name !== "AbortError" && callbacks.onError) { callbacks.onError(e); } });
           };
           rec.stop();
@@ -292,6 +370,8 @@
             if (!mic.speaking && mic.recorder && mic.below > 300) { mic.above = 0; finishRecording(false); }
             if (mic.speaking && mic.below >= endMs) {
               mic.speaking = false; mic.above = 0;
+              mic.endedAt = performance.now() - mic.below;  // the speech ended when the silence began
+              mic.endWait = mic.below;
               finishRecording(true);
             }
           }
@@ -317,7 +397,8 @@
   }
 
   window.Avatar = {
-    mount: mount, speak: speak, say: say, stop: stop, request: request, abortPending: abortPending,
+    mount: mount, speak: speak, say: say, sayParts: sayParts, markQuestionSent: markQuestionSent,
+    stop: stop, request: request, abortPending: abortPending,
     listen: listen, stopListening: stopListening, setMouth: setMouth, position: position
   };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", autoMount); }
