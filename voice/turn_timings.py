@@ -82,3 +82,9 @@ def summarize(timelines: Iterable[Mapping[str, float]]) -> dict[str, dict[str, f
             p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
             summary[stage] = {"n": len(values), "p50": round(statistics.median(values), 1), "p95": round(p95, 1)}
     return summary
+
+
+def summary_rows(summary: Mapping[str, Mapping[str, float]]) -> list[list[float | str]]:
+    """[stage, turns, p50, p95] in stage order: the table the CLI prints and the evals page shows."""
+    return [[stage, summary[stage]["n"], summary[stage]["p50"], summary[stage]["p95"]]
+            for stage in STAGES if stage in summary]

@@ -141,7 +141,7 @@ def test_a_customer_asks_a_demo_question_sees_the_cited_answer_and_opens_a_citat
 
 @pytest.mark.slow
 def test_a_customer_asks_hands_free_and_the_avatar_answers_aloud_and_reports_the_turns_timings(
-        playwright, server_url, settings, tmp_path):
+        playwright, server_url, settings, accounts, tmp_path):
     """The microphone is Chromium's fake capture device playing a WAV: silence, a question Piper says,
     silence. The page's VAD ends the turn, Whisper hears it, the avatar speaks, the page reports."""
     import numpy as np
@@ -176,6 +176,11 @@ def test_a_customer_asks_hands_free_and_the_avatar_answers_aloud_and_reports_the
         assert browser_side == sorted(browser_side), timeline
         assert timeline["first_sentence"] <= timeline["first_audio"], "audio follows the first checked sentence"
         assert any("/api/speak" in url for url in browser.local)
+
+        qa = browser.page()  # QA sees the spoken turns' stage timings on the evals page
+        _login(qa, server_url, accounts["quinn"], "/evals/")
+        qa.locator("#voice-turns").get_by_text("first_mouth").wait_for()
+        _shot(qa, "evals-voice-turns")
     finally:
         browser.browser.close()
     assert browser.left_the_machine == []

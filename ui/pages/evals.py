@@ -1,5 +1,5 @@
 """The evals page for QA: pick a suite, run it (retrieval-only by default), read the summary, open the
-HTML report; past runs are listed."""
+HTML report; past runs are listed, and so are the stage timings of recent spoken turns."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from typing import Any
 import gradio as gr
 
 from ui.context import AppContext
+from voice.turn_timings import STORED_PREFIX, from_stored, summarize, summary_rows
 
 REPORT_COLUMNS = ["run", "suite", "mode", "cases", "recall@5", "MRR", "gates passed", "started (UTC)"]
+VOICE_COLUMNS = ["stage", "turns", "p50 ms", "p95 ms"]
+VOICE_TURNS = 200
 
 
 def build_evals_page(ctx: AppContext) -> gr.Blocks:
@@ -40,6 +43,10 @@ def build_evals_page(ctx: AppContext) -> gr.Blocks:
                 f"```json\n{json.dumps(job['summary'], ensure_ascii=False, indent=2)}\n```")
         return text, None, reports()
 
+    def voice_turns() -> list[list[Any]]:
+        timelines = [from_stored(t) for t in ctx.audit.recent_timings(STORED_PREFIX, VOICE_TURNS)]
+        return summary_rows(summarize(timelines))
+
     suites = ctx.evals.suites()
     with gr.Blocks(title="Evals") as page:
         gr.Markdown("## Evals\nRun a suite against the live knowledge base. Retrieval-only runs need no LLM. "
@@ -53,7 +60,13 @@ def build_evals_page(ctx: AppContext) -> gr.Blocks:
         job = gr.State(None)
         outcome = gr.Markdown(elem_id="eval-result")
         table = gr.Dataframe(headers=REPORT_COLUMNS, interactive=False, elem_id="reports", wrap=True)
+        gr.Markdown(f"### Spoken turns\nThe last {VOICE_TURNS} hands-free turns on the customer page: "
+                    "milliseconds after the end of the customer's speech.")
+        voice = gr.Dataframe(headers=VOICE_COLUMNS, interactive=False, elem_id="voice-turns")
+        refresh = gr.Button("Refresh", size="sm", elem_id="refresh-voice")
         page.load(reports, None, table)
+        page.load(voice_turns, None, voice)
+        refresh.click(voice_turns, None, voice)
         run.click(start, [suite, retrieval_only, limit], [job, outcome])
         gr.Timer(2.0).tick(status, job, [outcome, job, table], show_progress="hidden")
     return page
