@@ -139,24 +139,30 @@ def test_a_customer_asks_a_demo_question_sees_the_cited_answer_and_opens_a_citat
         shutil.copyfile(shot, REPO / "docs" / "screenshot.png")
 
 
-@pytest.mark.slow
-def test_a_customer_asks_hands_free_and_the_avatar_answers_aloud_and_reports_the_turns_timings(
-        playwright, server_url, settings, accounts, tmp_path):
-    """The microphone is Chromium's fake capture device playing a WAV: silence, a question Piper says,
-    silence. The page's VAD ends the turn, Whisper hears it, the avatar speaks, the page reports."""
+def _microphone(playwright, settings, path: Path, *parts: str | float) -> OfflineBrowser:  # type: ignore[no-untyped-def]
+    """A browser whose microphone (Chromium's fake capture device) plays, once, English sentences Piper
+    says (str) and seconds of silence (float), in order."""
     import numpy as np
 
     from voice import Synthesizer, decode
     from voice.audio import wav_bytes
 
-    question = decode(Synthesizer(settings).run("What is the waiting period of the medical insurance?", "en").wav)
-    silence = np.zeros(16_000 * 2, np.float32)
-    clip = tmp_path / "question.wav"
-    pcm = np.concatenate([silence, question.samples, silence, silence, silence])
-    clip.write_bytes(wav_bytes((np.clip(pcm, -1, 1) * 32767).astype(np.int16), 16_000))
-    browser = OfflineBrowser(playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
+    synthesizer = Synthesizer(settings)
+    pcm = np.concatenate([np.zeros(int(16_000 * p), np.float32) if isinstance(p, float)
+                          else decode(synthesizer.run(p, "en").wav).samples for p in parts])
+    path.write_bytes(wav_bytes((np.clip(pcm, -1, 1) * 32767).astype(np.int16), 16_000))
+    return OfflineBrowser(playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
         *BROWSER_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={clip}%noloop"]))
+        f"--use-file-for-fake-audio-capture={path}%noloop"]))
+
+
+@pytest.mark.slow
+def test_a_customer_asks_hands_free_and_the_avatar_answers_aloud_and_reports_the_turns_timings(
+        playwright, server_url, settings, accounts, tmp_path):
+    """Silence, a question, silence: the page's VAD ends the turn, Whisper hears it, the avatar speaks
+    the answer, and the page reports the turn's stage timings."""
+    browser = _microphone(playwright, settings, tmp_path / "question.wav",
+                          2.0, "What is the waiting period of the medical insurance?", 6.0)
     try:
         page = browser.page()
         page.context.grant_permissions(["microphone"])
@@ -184,6 +190,36 @@ def test_a_customer_asks_hands_free_and_the_avatar_answers_aloud_and_reports_the
     finally:
         browser.browser.close()
     assert browser.left_the_machine == []
+
+
+@pytest.mark.slow
+def test_speaking_over_an_answer_cancels_it_and_the_new_question_is_answered(playwright, server_url, settings,
+                                                                            tmp_path):
+    """Barge-in: the customer asks again while the first answer is still being written. The first answer
+    is cancelled (its draft replaced by a note, no reply in the audit log) and the second is answered."""
+    from agent.audit import AuditLog, audit_url
+
+    browser = _microphone(playwright, settings, tmp_path / "two-questions.wav",
+                          2.0, "What happens to my time deposit when it matures?", 2.5,
+                          "I want to speak to a human.", 6.0)
+    try:
+        page = browser.page()
+        page.context.grant_permissions(["microphone"])
+        page.goto(server_url + "/")
+        page.wait_for_selector("#avatar .de-avatar-figure")
+        page.get_by_label("English").check()
+        with page.expect_response(lambda r: r.url.endswith("/voice-timings"), timeout=ANSWER_TIMEOUT_MS) as info:
+            page.click("#hands-free")
+        assert info.value.status == 200, info.value.text()
+        session_id = re.search(r"/api/sessions/([^/]+)/turns/", info.value.url).group(1)
+        page.locator("#chat").get_by_text("(answer interrupted)").wait_for()
+    finally:
+        browser.browser.close()
+    with AuditLog(audit_url(settings)) as audit:
+        turns = audit.transcript(session_id)
+    assert [t.role.value for t in turns] == ["customer", "customer", "assistant"], [(t.role, t.text) for t in turns]
+    assert "matures" in turns[0].text and "human" in turns[1].text
+    assert turns[2].intent == "human_request"
 
 
 def test_an_admin_uploads_a_document_and_finds_it_by_hit_test(offline, server_url, accounts, tmp_path):

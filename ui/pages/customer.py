@@ -1,8 +1,9 @@
 """The customer chat page: streamed answers, a citations panel, zh/en strings, thumbs up/down, and the
 replies a human colleague writes from the hand-off queue, and the avatar: it reads each answer aloud (lip
 synced, through /api/speak), starting with the first sentence that passes the answer's checks while the
-rest is still being generated, and, in hands-free mode, listens: speaking interrupts it (barge-in), the
-transcript is asked as the next question, and the page reports the turn's stage timings."""
+rest is still being generated, and, in hands-free mode, listens: speaking interrupts it (barge-in: the
+audio stops and the answer being written is cancelled), the transcript is asked as the next question,
+and the page reports the turn's stage timings."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ from ui.context import AppContext
 from ui.web import citations_html, render_answer, strings, text
 
 LANGUAGES = {"中文": "zh", "English": "en"}
+# Answers that may be written at once across all customers' pages. The LLM server queues generation
+# itself; FAQ, calculator and hand-off replies must not wait behind someone else's answer.
+CHAT_CONCURRENCY = 16
 POLL_SECONDS = 5.0  # how often an open page looks for staff replies
 
 # Browser-side glue to ui/static/avatar/avatar.js (Gradio runs these in the page, not on the server).
@@ -42,15 +46,18 @@ HANDS_FREE_JS = """() => {
     A.stopListening(); A.handsFree = false; button && button.classList.remove('de-listening'); return;
   }
   A.handsFree = true; button && button.classList.add('de-listening');
-  A.listen({onTranscript: (t) => {
+  // Barge-in: the answer being written is cancelled on the server too (its LLM stream is closed).
+  const cancel = () => { const b = document.querySelector('#barge-in'); b && b.click(); };
+  A.listen({onSpeechStart: cancel, onTranscript: (t) => {
     const box = document.querySelector('#question textarea');
     if (!box || !t.text) { return; }
+    cancel();  // an answer still pending would make Gradio ignore the new question
     box.value = t.text;
     box.dispatchEvent(new Event('input', {bubbles: true}));
     setTimeout(() => {  // Gradio ignores a synthetic Enter key: press the box's own submit button
       const send = document.querySelector('#question button.submit-button');
       if (send) { send.click(); A.markQuestionSent(); }
-    }, 50);
+    }, 100);
   }});
 }"""
 
@@ -85,16 +92,20 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
         return [t for t in ctx.sessions.transcript(live) if t.role is TurnRole.STAFF and t.n > after]
 
     def respond(message: str, history: list[Message], session_id: str | None, turn_ids: dict[str, int],
-                last_n: int, language: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+                last_n: int, unfinished: int | None, language: str, request: gr.Request
+                ) -> Iterator[tuple[Any, ...]]:
         message = (message or "").strip()
         if not message:
-            yield history, "", gr.skip(), session_id, turn_ids, last_n, gr.skip()
+            yield history, "", gr.skip(), session_id, turn_ids, last_n, gr.skip(), gr.skip()
             return
         live = session(session_id, _identity(request))
+        if unfinished is not None and unfinished < len(history):  # cancelled by barge-in: drop the draft
+            history = [*history[:unfinished], {"role": "assistant", "content": text(language, "interrupted")},
+                       *history[unfinished + 1:]]
         history = [*history, *(_staff_message(t, language) for t in staff_turns(live, last_n))]
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
         searching = f"<div class='citations'><em>{text(language, 'searching')}</em></div>"
-        yield history, "", searching, live.id, turn_ids, last_n, ""
+        yield history, "", searching, live.id, turn_ids, last_n, "", len(history) - 1
         streamed, key = "", uuid.uuid4().hex
         said: list[str] = []
 
@@ -106,10 +117,10 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
             if isinstance(event, Delta):
                 streamed += event.text
                 history[-1] = {"role": "assistant", "content": streamed}
-                yield history, "", gr.skip(), live.id, turn_ids, last_n, gr.skip()
+                yield history, "", gr.skip(), live.id, turn_ids, last_n, gr.skip(), gr.skip()
             elif isinstance(event, Speakable):
                 said.append(event.text)
-                yield history, "", gr.skip(), live.id, turn_ids, last_n, spoken()
+                yield history, "", gr.skip(), live.id, turn_ids, last_n, spoken(), gr.skip()
             elif isinstance(event, Final):
                 reply = event.reply
                 history[-1] = {"role": "assistant", "content": render_answer(reply)}
@@ -119,7 +130,7 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
                     last_n = turn.n
                 said += still_to_say(reply, said)
                 yield (history, "", citations_html(reply.citations, reply.refused, language), live.id, turn_ids,
-                       last_n, spoken(True, turn.id if turn else None))
+                       last_n, spoken(True, turn.id if turn else None), None)
 
     def poll(history: list[Message], session_id: str | None, last_n: int, language: str,
              request: gr.Request) -> tuple[Any, int]:
@@ -155,6 +166,7 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
         session_id = gr.State(None)
         turn_ids = gr.State({})  # chat message index -> audit turn id, for feedback
         last_n = gr.State(0)  # the last audit turn number the page shows
+        unfinished = gr.State(None)  # chat index of the answer being written (set until its final reply)
         with gr.Row():
             with gr.Column(scale=3):
                 avatar_component(ctx.settings)  # elem_id "avatar"; keep it first
@@ -162,6 +174,7 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
                     aloud = gr.Checkbox(value=True, label=text("zh", "read_aloud"), elem_id="read-aloud")
                     hands_free = gr.Button(text("zh", "hands_free"), elem_id="hands-free", size="sm")
                 spoken = gr.Textbox(visible="hidden", elem_id="spoken")  # what the avatar says (JSON)
+                barge_in = gr.Button(visible="hidden", elem_id="barge-in")  # cancels the answer being written
                 header = gr.Markdown(_header("zh", ctx), elem_id="header")
                 chat = gr.Chatbot(label="Chat", height=460, elem_id="chat", feedback_options=("Like", "Dislike"))
                 box = gr.Textbox(placeholder=text("zh", "placeholder"), show_label=False, elem_id="question",
@@ -173,8 +186,11 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
                 cites_title = gr.Markdown(f"### {text('zh', 'citations')}\n{text('zh', 'citations_hint')}")
                 cites = gr.HTML(elem_id="citations")
         box.submit(None, js=STOP_SPEAKING_JS)
-        box.submit(respond, [box, chat, session_id, turn_ids, last_n, language],
-                   [chat, box, cites, session_id, turn_ids, last_n, spoken])
+        answering = box.submit(respond, [box, chat, session_id, turn_ids, last_n, unfinished, language],
+                               [chat, box, cites, session_id, turn_ids, last_n, spoken, unfinished],
+                               concurrency_limit=CHAT_CONCURRENCY)
+        # Closing the answer's generator closes the LLM's HTTP stream, and llama.cpp stops generating.
+        barge_in.click(None, cancels=[answering])
         spoken.change(None, [spoken, language, aloud], None, js=SAY_JS)
         hands_free.click(None, js=HANDS_FREE_JS)
         chat.like(rate, [session_id, turn_ids, language], None)

@@ -313,22 +313,26 @@
         var mic = {stream: stream, ctx: ctx, timer: 0, recorder: null, chunks: [], floor: 0.005,
                    above: 0, below: 0, speaking: false};
         state.mic = mic;
-        var endMs = state.config.endOfTurnMs || 700, stepMs = 20;
+        var endMs = state.config.endOfTurnMs || 700, stepMs = 20, MAX_IDLE_RECORDING_MS = 15000;
 
+        // The recorder runs all the time, so a turn's recording holds the quiet start of its first word
+        // (the VAD fires only after 150 ms of loud frames); Whisper's own VAD trims the silence before it.
         function startRecorder() {
-          mic.chunks = [];
+          var chunks = [];  // this recorder's own: the next one starts before this one's last data arrives
+          mic.chunks = chunks;
+          mic.startedAt = performance.now();
           mic.recorder = new MediaRecorder(stream, mime ? {mimeType: mime} : undefined);
-          mic.recorder.ondataavailable = function (e) { if (e.data.size) { mic.chunks.push(e.data); } };
+          mic.recorder.ondataavailable = function (e) { if (e.data.size) { chunks.push(e.data); } };
           mic.recorder.start(100);
         }
 
         function finishRecording(upload) {
-          var rec = mic.recorder;
+          var rec = mic.recorder, chunks = mic.chunks;
           mic.recorder = null;
           if (!rec) { return; }
           rec.onstop = function () {
             if (!upload) { return; }
-            var blob = new Blob(mic.chunks, {type: rec.mimeType || "audio/webm"});
+            var blob = new Blob(chunks, {type: rec.mimeType || "audio/webm"});
             if (callbacks.onSpeechEnd) { callbacks.onSpeechEnd(blob); }
             var heard = {speechEnd: mic.endedAt, endWait: mic.endWait, transcriptAt: 0};
             var form = new FormData();
@@ -348,6 +352,7 @@
           rec.stop();
         }
 
+        startRecorder();
         mic.timer = setInterval(function () {
           analyser.getFloatTimeDomainData(buf);
           var sum = 0;
@@ -356,7 +361,6 @@
           var threshold = Math.max(0.012, mic.floor * 3);
           if (rms > threshold) {
             mic.above += stepMs; mic.below = 0;
-            if (!mic.recorder && !mic.speaking) { startRecorder(); }  // record from the first loud frame
             if (!mic.speaking && mic.above >= 150) {
               mic.speaking = true;
               stop();            // barge-in: the customer talks over the avatar
@@ -367,12 +371,15 @@
           } else {
             mic.floor = mic.floor * 0.995 + rms * 0.005;  // track the room's noise floor slowly
             mic.below += stepMs;
-            if (!mic.speaking && mic.recorder && mic.below > 300) { mic.above = 0; finishRecording(false); }
+            if (!mic.speaking && mic.below > 300) { mic.above = 0; }  // a short noise, not speech
+            if (!mic.speaking && performance.now() - mic.startedAt > MAX_IDLE_RECORDING_MS) {
+              finishRecording(false); startRecorder();  // keep the silence before a turn short
+            }
             if (mic.speaking && mic.below >= endMs) {
               mic.speaking = false; mic.above = 0;
               mic.endedAt = performance.now() - mic.below;  // the speech ended when the silence began
               mic.endWait = mic.below;
-              finishRecording(true);
+              finishRecording(true); startRecorder();
             }
           }
         }, stepMs);
