@@ -1,7 +1,8 @@
 """A spoken turn end to end, in a real browser: from the end of the customer's speech to the avatar's
 first audio and mouth movement, stage by stage.
 
-    python benchmarks/voice_turn.py                      # starts `digital-employee serve`; the English demo questions
+    python benchmarks/voice_turn.py                      # starts `digital-employee serve`; English demo questions
+    python benchmarks/voice_turn.py --language zh        # the Chinese demo questions, said by Kokoro
     python benchmarks/voice_turn.py --question "What is the waiting period of the medical insurance?" --rounds 2
     python benchmarks/voice_turn.py --clip my-question.wav --url http://127.0.0.1:7860   # your own recording
 
@@ -9,11 +10,11 @@ Debian's Chromium (headless, Playwright) opens the customer page and switches ha
 microphone is a WAV file (Chromium's fake capture device): silence, the question, silence. The page's
 energy VAD ends the turn, /api/transcribe hears it, the answer streams, the avatar speaks the first
 checked sentence, and the page reports its stage timings (the same report every real voice turn sends;
-``digital-employee voice-timings`` summarises those). The question is synthesized by Piper unless
-``--clip`` is given: SYNTHETIC speech, clean and well paced, so Whisper's share is a lower bound.
-The default questions are the English demo questions, each asked once in a fresh session: the LLM
-answers most (generated, checked sentence by sentence); a hand-off, a refusal and calculators need no
-generation, and the two groups are summarised apart. Asking the same question again finds its whole
+``digital-employee voice-timings`` summarises those). The question is synthesized by our own voice
+(Piper in English, Kokoro in Chinese) unless ``--clip`` is given: SYNTHETIC speech, so Whisper's share
+is not a real customer's. The default questions are the demo questions, each asked once in a fresh
+session: the LLM answers most (generated, checked sentence by sentence); a hand-off, a refusal and
+calculators need no generation, and the two groups are summarised apart. Asking the same question again finds its whole
 prompt in llama.cpp's cache (first token in ~0.1 s), so repeated rounds flatter the figures.
 """
 
@@ -38,21 +39,21 @@ from benchmarks.load_chat import free_port, start_server, wait_healthy  # noqa: 
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def english_demo_questions() -> list[str]:
+def demo_questions_in(language: str) -> list[str]:
     from knowledge.demo import demo_questions
 
     cases = [json.loads(line) for line in demo_questions().read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [c["question"] for c in cases if c["language"] == "en"]
+    return [c["question"] for c in cases if c["language"] == language]
 
 
-def question_clip(text: str, path: Path) -> float:
-    """Piper says ``text`` into ``path``, with silence around it; seconds of speech."""
+def question_clip(text: str, language: str, path: Path) -> float:
+    """Our own voice for ``language`` says ``text`` into ``path``, with silence around it; seconds of speech."""
     from settings import Settings, offline_environment
 
     offline_environment()
     from voice import Synthesizer, decode
 
-    return pad_clip(decode(Synthesizer(Settings()).run(text, "en").wav).samples, path)
+    return pad_clip(decode(Synthesizer(Settings()).run(text, language).wav).samples, path)  # type: ignore[arg-type]
 
 
 def pad_clip(samples: np.ndarray, path: Path, lead_s: float = 1.5, tail_s: float = 8.0) -> float:
@@ -93,8 +94,10 @@ def one_turn(playwright, url: str, clip: Path, timeout_s: float) -> dict[str, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=1, help="Ask every question this many times.")
-    parser.add_argument("--question", action="append", help="English text Piper says; repeat for several "
-                        "(default: the English demo questions)")
+    parser.add_argument("--language", choices=["en", "zh"], default="en",
+                        help="Ask the demo questions of this language, said by our own voice (Piper / Kokoro).")
+    parser.add_argument("--question", action="append", help="Text our voice says instead; repeat for several "
+                        "(default: the demo questions of --language)")
     parser.add_argument("--clip", type=Path, help="Your own recording instead (any format the product decodes).")
     parser.add_argument("--url", help="A running server (default: start one on a free port).")
     parser.add_argument("--timeout", type=float, default=300, help="Seconds a turn may take.")
@@ -114,9 +117,9 @@ def main() -> None:
         clips[args.clip.name] = work / "recording.wav"
         speech_s = pad_clip(decode(args.clip.read_bytes()).samples, clips[args.clip.name])
         print(f"{args.clip.name}: {speech_s:.1f} s of speech")
-    for n, question in enumerate([] if args.clip else args.question or english_demo_questions()):
+    for n, question in enumerate([] if args.clip else args.question or demo_questions_in(args.language)):
         clips[question] = work / f"question-{n}.wav"
-        print(f"{question!r}: {question_clip(question, clips[question]):.1f} s of speech (Piper)")
+        print(f"{question!r}: {question_clip(question, args.language, clips[question]):.1f} s of speech")
 
     server, url = None, args.url
     if url is None:

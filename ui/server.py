@@ -27,7 +27,7 @@ from ui.pages.handoff import build_handoff_page
 from ui.pages.knowledge import build_knowledge_page
 from ui.pages.trainer import trainer_page_for_context
 from ui.users import Role
-from ui.voice_api import voice_router
+from ui.voice_api import VoiceEngines, voice_router
 from ui.web import CSS, THEME
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ def builtin_pages() -> list[Page]:
             Page(TRAINER_PATH, TRAINER_ROLES, trainer_page_for_context)]
 
 
-def create_app(settings: Settings, answerer: Answerer, extra_pages: Sequence[Page] = ()) -> FastAPI:
+def create_app(settings: Settings, answerer: Answerer, extra_pages: Sequence[Page] = (),
+               voice: VoiceEngines | None = None) -> FastAPI:
     ctx = AppContext.build(settings, answerer)
     app = FastAPI(title="Digital employee", version="0.1.0", docs_url=None, redoc_url=None)
     app.state.ctx = ctx
@@ -59,7 +60,7 @@ def create_app(settings: Settings, answerer: Answerer, extra_pages: Sequence[Pag
     for area in (login, ask, sessions, documents, tickets, evals, openai_compat):
         app.include_router(area.build_router(ctx))
     # Speech in and out for the avatar: any caller the gatekeeper let in (guests included), rate-limited.
-    app.include_router(voice_router(settings), dependencies=[Depends(require(*ANY_ROLE))])
+    app.include_router(voice_router(settings, voice), dependencies=[Depends(require(*ANY_ROLE))])
     mount_avatar_assets(app)
 
     ctx.gatekeeper.guard("/api" + TRAINER_PATH, TRAINER_ROLES)
@@ -80,5 +81,8 @@ def run_server(settings: Settings) -> None:
     answerer = build_answerer(settings)
     # Load the model and prefill the fixed prompt prefix now, not on the first customer's question.
     print(f"Models warm in {answerer.warm():.1f} s", file=sys.stderr)
+    voice = VoiceEngines(settings)
+    print(f"Voices warm in {voice.warm():.1f} s", file=sys.stderr)
     print(f"Digital employee ready on http://{settings.host}:{settings.port}/", file=sys.stderr)
-    uvicorn.run(create_app(settings, answerer), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(create_app(settings, answerer, voice=voice), host=settings.host, port=settings.port,
+                log_level="warning")

@@ -1,14 +1,16 @@
 """HTTP endpoints for voice: ``POST /api/transcribe`` (audio -> text) and ``POST /api/speak`` (text -> audio).
 
 Thin: it reads the request, calls ``voice`` and maps its errors to status codes (413 too large or too
-long, 422 unusable input, 503 engine not installed). Models load lazily, once per router, on the first
-request; the lead mounts the router behind authentication.
+long, 422 unusable input, 503 engine not installed). Models load once per router: at server start when
+``VoiceEngines.warm`` is called (``serve`` does), else on the first request.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -24,6 +26,7 @@ from voice.speech_text import split_sentences
 from voice.synthesize import MAX_CHARS
 
 _READ_CHUNK = 1 << 16
+log = logging.getLogger(__name__)
 
 
 class SpeakRequest(BaseModel):
@@ -33,7 +36,7 @@ class SpeakRequest(BaseModel):
     stream: bool = False
 
 
-class _Engines:
+class VoiceEngines:
     """The transcriber and synthesizer, created on first use and shared by every request."""
 
     def __init__(self, settings: Settings) -> None:
@@ -54,10 +57,26 @@ class _Engines:
                 self._synthesizer = Synthesizer(self.settings)
             return self._synthesizer
 
+    def warm(self) -> float:
+        """Load Whisper and both voices before the first customer speaks (the first Chinese reply waited
+        ~3 s for Kokoro to load); seconds taken. A voice that cannot load is logged, not fatal: the chat
+        works without it and /api/speak says what to install."""
+        started = time.perf_counter()
+        try:
+            self.transcriber().model()
+        except MissingModelPackage as exc:
+            log.warning("speech recognition is unavailable: %s", exc)
+        for text, language in (("您好。", "zh"), ("Hello.", "en")):
+            try:
+                self.synthesizer().run(text, language)  # type: ignore[arg-type]
+            except EngineUnavailable as exc:
+                log.warning("the %s voice is unavailable: %s", language, exc)
+        return time.perf_counter() - started
 
-def voice_router(settings: Settings) -> APIRouter:
+
+def voice_router(settings: Settings, engines: VoiceEngines | None = None) -> APIRouter:
     router = APIRouter(tags=["voice"])
-    engines = _Engines(settings)
+    engines = engines or VoiceEngines(settings)
 
     @router.post("/api/transcribe")
     async def transcribe(

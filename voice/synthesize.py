@@ -17,6 +17,7 @@ from typing import Any
 from settings import Settings
 from voice.audio import wav_bytes
 from voice.lipsync import FPS, mouth_curve
+from voice.pauses import tighten_pauses
 from voice.speech_text import Language, SentenceSplitter, detect_language, normalize
 from voice.tts_engines import SpeechEngine, build_engine
 
@@ -90,6 +91,7 @@ class Synthesizer:
         step = time.perf_counter()
         engine = self.engine(language)
         samples, rate = engine.synthesize(spoken, language)
+        samples = tighten_pauses(samples, rate, self.settings.voice_max_pause_ms)
         timings["synthesize_ms"] = _ms(step)
         step = time.perf_counter()
         mouth = mouth_curve(samples, rate)

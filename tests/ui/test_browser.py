@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -140,8 +141,8 @@ def test_a_customer_asks_a_demo_question_sees_the_cited_answer_and_opens_a_citat
 
 
 def _microphone(playwright, settings, path: Path, *parts: str | float) -> OfflineBrowser:  # type: ignore[no-untyped-def]
-    """A browser whose microphone (Chromium's fake capture device) plays, once, English sentences Piper
-    says (str) and seconds of silence (float), in order."""
+    """A browser whose microphone (Chromium's fake capture device) plays, once, sentences our own voices
+    say (str: Piper for English, Kokoro for Chinese) and seconds of silence (float), in order."""
     import numpy as np
 
     from voice import Synthesizer, decode
@@ -149,7 +150,7 @@ def _microphone(playwright, settings, path: Path, *parts: str | float) -> Offlin
 
     synthesizer = Synthesizer(settings)
     pcm = np.concatenate([np.zeros(int(16_000 * p), np.float32) if isinstance(p, float)
-                          else decode(synthesizer.run(p, "en").wav).samples for p in parts])
+                          else decode(synthesizer.run(p).wav).samples for p in parts])
     path.write_bytes(wav_bytes((np.clip(pcm, -1, 1) * 32767).astype(np.int16), 16_000))
     return OfflineBrowser(playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
         *BROWSER_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
@@ -220,6 +221,36 @@ def test_speaking_over_an_answer_cancels_it_and_the_new_question_is_answered(pla
     assert [t.role.value for t in turns] == ["customer", "customer", "assistant"], [(t.role, t.text) for t in turns]
     assert "matures" in turns[0].text and "human" in turns[1].text
     assert turns[2].intent == "human_request"
+
+
+@pytest.mark.slow
+def test_a_trainee_plays_the_roleplay_by_voice_and_the_avatar_speaks_the_customer(playwright, server_url, settings,
+                                                                                  accounts, tmp_path):
+    browser = _microphone(playwright, settings, tmp_path / "reply.wav",
+                          1.5, "您好，犹豫期内退保可以全额退还保费，请您提供保险合同和身份证件。", 6.0)
+    try:
+        page = browser.page()
+        page.context.grant_permissions(["microphone"])
+        _login(page, server_url, accounts["sam"], "/trainer/")
+        page.get_by_role("tab", name="Role-play").click()
+        page.get_by_role("button", name="Start").click()
+        page.locator("#roleplay-chat").get_by_text("定期寿险").first.wait_for()
+        # the avatar says the customer's opening line
+        page.wait_for_function("window.Avatar && window.Avatar.position().speaking", timeout=UI_TIMEOUT_MS * 2)
+        spoken_before = sum("/api/speak" in url for url in browser.local)
+        page.click("#reply-by-voice")  # the microphone starts playing the trainee's reply now
+        page.get_by_text("/100").first.wait_for(timeout=UI_TIMEOUT_MS * 3)
+        bubbles = page.locator("#roleplay-chat .message").count()
+        assert bubbles >= 3, "opening, the trainee's spoken reply, the customer's next line"
+        assert "全额退还" in page.locator("#roleplay-chat").inner_text(), "the spoken reply, as Whisper heard it"
+        deadline = time.time() + 60
+        while sum("/api/speak" in url for url in browser.local) == spoken_before and time.time() < deadline:
+            page.wait_for_timeout(200)
+        assert sum("/api/speak" in url for url in browser.local) > spoken_before, "the customer's reply is said"
+        _shot(page, "trainer-roleplay-by-voice")
+    finally:
+        browser.browser.close()
+    assert browser.left_the_machine == []
 
 
 def test_an_admin_uploads_a_document_and_finds_it_by_hit_test(offline, server_url, accounts, tmp_path):

@@ -94,3 +94,21 @@ def test_speak_refuses_text_with_nothing_to_say(client: TestClient) -> None:
 
 def test_speak_refuses_an_unknown_language(client: TestClient) -> None:
     assert client.post("/api/speak", json={"text": "bonjour", "language": "fr"}).status_code == 422
+
+
+def test_warming_loads_whisper_and_both_voices_before_the_first_request(settings: Settings) -> None:
+    from ui.voice_api import VoiceEngines
+
+    engines = VoiceEngines(settings)
+    assert engines.warm() > 0
+    assert engines.transcriber()._model is not None
+    assert set(engines.synthesizer()._engines) == {"kokoro", "piper"}
+
+
+def test_a_voice_that_cannot_load_is_reported_at_warm_up_not_fatal(settings: Settings, caplog) -> None:  # type: ignore[no-untyped-def]
+    from ui.voice_api import VoiceEngines
+
+    broken = settings.model_copy(update={"voice_tts_zh": "espeak-ng", "voice_espeak_binary": "/nonexistent/espeak"})
+    with caplog.at_level("WARNING"):
+        VoiceEngines(broken).warm()
+    assert "the zh voice is unavailable" in caplog.text and "apt-get install espeak-ng" in caplog.text

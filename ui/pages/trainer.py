@@ -1,6 +1,9 @@
 """The trainer page (Gradio): lessons, quizzes, role-play and progress. Thin: every decision is made in
 agent.trainer; this module only lays out inputs and shows results.
 
+One avatar serves every tab: the trainer persona reads a lesson's key points aloud, and in role-play it
+speaks the customer's lines; the trainee may answer by voice (hands-free, like the customer page).
+
 The web server mounts it at /trainer for staff and admins (``ui.server.builtin_pages``).
 """
 
@@ -26,6 +29,24 @@ from ui.avatar import avatar_component
 from ui.context import AppContext
 
 PROGRESS_COLUMNS = ["trainee", "attempts", "mean score", "weak topics", "last activity (UTC)"]
+SAY_ZH_JS = "(t) => { if (t && window.Avatar) { window.Avatar.say(t, 'zh').catch(() => {}); } }"
+# The trainee's spoken reply is transcribed into the reply box and sent; speaking stops the avatar.
+REPLY_BY_VOICE_JS = """() => {
+  const A = window.Avatar;
+  if (!A) { return; }
+  const button = document.querySelector('#reply-by-voice');
+  if (A.handsFree) {
+    A.stopListening(); A.handsFree = false; button && button.classList.remove('de-listening'); return;
+  }
+  A.handsFree = true; button && button.classList.add('de-listening');
+  A.listen({onTranscript: (t) => {
+    const box = document.querySelector('#staff-reply textarea');
+    if (!box || !t.text) { return; }
+    box.value = t.text;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(() => { const send = document.querySelector('#roleplay-send'); send && send.click(); }, 100);
+  }});
+}"""
 
 
 def _trainee(name: str, request: gr.Request | None) -> str:
@@ -106,12 +127,13 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
         following = _question_md(quiz, i + 1) if i + 1 < len(quiz.items) else "**Quiz finished.**"
         return feedback, following, i + 1, ""
 
-    def start_roleplay(persona_id: str) -> tuple[list[dict[str, str]], RolePlay, str]:
+    def start_roleplay(persona_id: str) -> tuple[list[dict[str, str]], RolePlay, str, str]:
         session = trainer.roleplay(persona_id)
-        return [{"role": "user", "content": session.opening()}], session, ""
+        opening = session.opening()
+        return [{"role": "user", "content": opening}], session, "", opening
 
     def roleplay_turn(session: RolePlay | None, reply: str, chat: list[dict[str, str]], name: str,
-                      request: gr.Request) -> tuple[list[dict[str, str]], str, str]:
+                      request: gr.Request) -> tuple[list[dict[str, str]], str, str, str]:
         if session is None:
             raise gr.Error("Pick a persona and start first.")
         if not (reply or "").strip():
@@ -123,7 +145,7 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
                        f"<td>{html.escape(c.feedback)}</td></tr>" for c in score.criteria)
         report = f"<h3>{score.total:.0f}/100</h3><table>{rows}</table>"
         chat = [*chat, {"role": "assistant", "content": reply.strip()}, {"role": "user", "content": customer}]
-        return chat, report, ""
+        return chat, report, "", customer
 
     def progress(trainee: str) -> tuple[list[list[Any]], str, list[str]]:
         attempts = trainer.store.attempts(trainee.strip() or None)
@@ -138,10 +160,10 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
         gr.Markdown("## 虚拟培训师 Virtual trainer\nLessons, quizzes and role-play built from the knowledge base; "
                     "every key and every piece of feedback cites its clause.")
         name = gr.Textbox(label="Trainee (your name; ignored when you are logged in)", max_lines=1)
+        # The trainer persona presents lessons aloud and plays the customer in role-play (lip-synced).
+        avatar_component(settings.model_copy(update={"avatar_name": settings.trainer_name,
+                                                     "avatar_greeting": settings.trainer_greeting}))
         with gr.Tab("Lessons"):
-            # The trainer persona presents the lesson's key points aloud (voice and lip sync of the avatar).
-            avatar_component(settings.model_copy(update={"avatar_name": settings.trainer_name,
-                                                         "avatar_greeting": settings.trainer_greeting}))
             lesson_spoken = gr.Textbox(visible="hidden", elem_id="lesson-spoken")
             with gr.Row():
                 lesson_topic = gr.Dropdown(label="Product or document", choices=[], allow_custom_value=True)
@@ -171,9 +193,12 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
             persona_id = gr.Dropdown(label="Customer", choices=[(p.name, p.id) for p in personas().values()],
                                      value="cooling-off-cancel")
             begin = gr.Button("Start", variant="primary")
-            chat = gr.Chatbot(label="客户 (left) · 你 (right)", height=360)
-            staff_reply = gr.Textbox(label="Your reply to the customer")
-            send = gr.Button("Send")
+            chat = gr.Chatbot(label="客户 (left) · 你 (right)", height=360, elem_id="roleplay-chat")
+            customer_spoken = gr.Textbox(visible="hidden", elem_id="customer-spoken")  # the avatar says it
+            staff_reply = gr.Textbox(label="Your reply to the customer", elem_id="staff-reply")
+            with gr.Row():
+                send = gr.Button("Send", elem_id="roleplay-send")
+                by_voice = gr.Button("Reply by voice (on/off)", elem_id="reply-by-voice")
             rubric = gr.HTML()
             session_state = gr.State(None)
         with gr.Tab("Progress"):
@@ -189,15 +214,17 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
 
         page.load(load_choices, None, [lesson_topic, quiz_topic, lessons_table])
         make.click(make_lesson, [lesson_topic, refresh], [lesson_md, lesson_state, lesson_spoken])
-        lesson_spoken.change(None, lesson_spoken, None,
-                             js="(t) => { if (t && window.Avatar) { window.Avatar.say(t, 'zh').catch(() => {}); } }")
+        lesson_spoken.change(None, lesson_spoken, None, js=SAY_ZH_JS)
         save.click(save_lesson, [lesson_state, name], [lesson_note, lessons_table])
         publish_btn.click(publish, [publish_id], [lesson_note, lessons_table])
         start.click(start_quiz, [quiz_topic, quiz_n], [question, quiz_state, index, quiz_note])
         submit.click(answer_quiz, [quiz_state, index, quiz_answer, name],
                      [quiz_feedback, question, index, quiz_answer])
-        begin.click(start_roleplay, [persona_id], [chat, session_state, rubric])
-        send.click(roleplay_turn, [session_state, staff_reply, chat, name], [chat, rubric, staff_reply])
+        begin.click(start_roleplay, [persona_id], [chat, session_state, rubric, customer_spoken])
+        send.click(roleplay_turn, [session_state, staff_reply, chat, name],
+                   [chat, rubric, staff_reply, customer_spoken])
+        customer_spoken.change(None, customer_spoken, None, js=SAY_ZH_JS)
+        by_voice.click(None, js=REPLY_BY_VOICE_JS)
         show.click(progress, [who], [progress_table, progress_note, exports])
     return page
 

@@ -245,7 +245,11 @@
       state.pendingMarks = null;
     }
     var c = turn.controller;
-    payload.sentences.slice(turn.queued).forEach(function (sentence) {
+    var parts = payload.sentences.slice(turn.queued);
+    if (turn.queued === 0 && parts.length) {  // the first sentence's first clause is synthesised alone
+      parts = firstClause(parts[0]).concat(parts.slice(1));
+    }
+    parts.forEach(function (sentence) {
       var speech = fetch(state.config.speakUrl || "/api/speak", {
         method: "POST", headers: {"Content-Type": "application/json"}, signal: c.signal,
         body: JSON.stringify({text: sentence, language: language || null})
@@ -257,11 +261,18 @@
         });
       }).catch(function () { return null; });
     });
-    turn.queued = Math.max(turn.queued, payload.sentences.length);
+    turn.queued = Math.max(turn.queued, payload.sentences.length);  // counts sentences, not parts
     if (payload.done && !turn.done) {
       turn.done = payload;
       turn.queue.then(function () { turn.finished = true; report(turn); });  // also if the mouth never moved
     }
+  }
+
+  /* A long first sentence split after its first clause: the voice starts sooner (the text was already
+   * checked whole; only its synthesis is split, at a pause the listener expects anyway). */
+  function firstClause(sentence) {
+    var m = /^(.{6,}?[，,；;：:])(.{6,})$/.exec(sentence);
+    return m ? [m[1], m[2]] : [sentence];
   }
 
   /* Time the stages of a spoken turn: marks are ms after the end of the customer's speech. */
