@@ -176,6 +176,8 @@ class KokoroEngine:
             style = np.mean([voices[n] for n in names], axis=0).astype(np.float32)
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
+        # The LLM decodes on the same cores meanwhile: threads that spin while waiting only steal from it.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
         return session, zh.ZHG2P(unk=""), vocab, style
 

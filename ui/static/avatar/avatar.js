@@ -240,7 +240,8 @@
     if (!turn || turn.key !== payload.key) {
       stop();
       abortPending();
-      turn = state.turn = {key: payload.key, queued: 0, queue: Promise.resolve(), controller: request(),
+      turn = state.turn = {key: payload.key, queued: 0, queue: Promise.resolve(), synth: Promise.resolve(),
+                           controller: request(),
                            marks: state.pendingMarks, done: null, reported: false, finished: false};
       state.pendingMarks = null;
     }
@@ -250,10 +251,15 @@
       parts = firstClause(parts[0]).concat(parts.slice(1));
     }
     parts.forEach(function (sentence) {
-      var speech = fetch(state.config.speakUrl || "/api/speak", {
-        method: "POST", headers: {"Content-Type": "application/json"}, signal: c.signal,
-        body: JSON.stringify({text: sentence, language: language || null})
-      }).then(function (r) { return r.ok ? r.json() : null; });
+      // One synthesis at a time, in order: on a small CPU box parallel ones slow the first one down
+      // (and the LLM is still writing); playback of one overlaps the synthesis of the next.
+      var speech = turn.synth = turn.synth.then(function () {
+        if (c.signal.aborted) { return null; }
+        return fetch(state.config.speakUrl || "/api/speak", {
+          method: "POST", headers: {"Content-Type": "application/json"}, signal: c.signal,
+          body: JSON.stringify({text: sentence, language: language || null})
+        }).then(function (r) { return r.ok ? r.json() : null; });
+      }).catch(function () { return null; });
       turn.queue = turn.queue.then(function () {
         return speech.then(function (s) {
           if (!s || c.signal.aborted || state.turn !== turn) { return null; }
