@@ -35,7 +35,7 @@ class SpeakableSentences:
     def finish(self, text: str) -> list[str]:
         """The rest, once ``text`` is the whole generated answer."""
         ready = self._judge(split_sentences(text))
-        if self._said and self._waiting:  # claim-less closing words after an answer
+        if self._said and self._waiting and not self.stopped:  # claim-less closing words after an answer
             ready += self._waiting
             self._said += "".join(self._waiting)
             self._waiting = []
