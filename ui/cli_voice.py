@@ -82,22 +82,27 @@ def voice_timings(
     """Stage timings of recent spoken turns (hands-free on the customer page), from the audit log:
     milliseconds after the end of the customer's speech, median and 95th percentile."""
     from agent.audit import AuditLog, audit_url
-    from voice.turn_timings import STORED_PREFIX, from_stored, summarize, summary_rows
+    from voice.turn_timings import STORED_PREFIX, by_kind, from_stored, summarize, summary_rows
 
     settings: Settings = ctx.obj
     with AuditLog(audit_url(settings)) as audit:
         timelines = [from_stored(t) for t in audit.recent_timings(STORED_PREFIX, last)]
-    summary = summarize(timelines)
     if as_json:
-        typer.echo(json.dumps({"turns": len(timelines), "stages_ms": summary}, indent=2))
+        kinds = {kind: {"turns": len(found), "stages_ms": summarize(found)}
+                 for kind, found in by_kind(timelines).items()}
+        typer.echo(json.dumps({"turns": len(timelines), "stages_ms": summarize(timelines), "by_kind": kinds},
+                              indent=2))
         return
     if not timelines:
         typer.echo("no spoken turns recorded yet: they are recorded when a customer uses hands-free mode")
         return
     typer.echo(f"{len(timelines)} spoken turns; ms after the end of speech")
-    typer.echo(f"{'stage':16}{'turns':>6}{'p50':>9}{'p95':>9}")
-    for stage, n, p50, p95 in summary_rows(summary):
-        typer.echo(f"{stage:16}{n:>6}{p50:>9.0f}{p95:>9.0f}")
+    kind_now = None
+    for kind, stage, n, p50, p95 in summary_rows(timelines):
+        if kind != kind_now:
+            typer.echo(f"\n{kind}\n  {'stage':16}{'turns':>6}{'p50':>9}{'p95':>9}")
+            kind_now = kind
+        typer.echo(f"  {stage:16}{n:>6}{p50:>9.0f}{p95:>9.0f}")
 
 
 def register(app: typer.Typer) -> None:

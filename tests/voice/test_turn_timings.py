@@ -34,3 +34,14 @@ def test_the_summary_gives_counts_medians_and_95th_percentiles_per_stage():
     summary = summarize(turns)
     assert summary["first_audio"] == {"n": 20, "p50": 10500.0, "p95": 19000.0}
     assert summary["transcript"]["p50"] == 2000.0 and "first_mouth" not in summary
+
+
+def test_generated_replies_are_summarised_apart_from_the_rest():
+    from voice.turn_timings import GENERATED, NOT_GENERATED, summary_rows
+
+    generated = [{"first_token": 6000.0, "first_audio": 9000.0}, {"first_token": 7000.0, "first_audio": 11000.0}]
+    faq = [{"first_audio": 2000.0}]
+    rows = summary_rows([*generated, *faq])
+    assert [GENERATED, "first_audio", 2, 10000.0, 11000.0] in rows
+    assert [NOT_GENERATED, "first_audio", 1, 2000.0, 2000.0] in rows
+    assert [r[0] for r in rows] == [GENERATED, GENERATED, NOT_GENERATED], "grouped, stages in order"

@@ -9,10 +9,10 @@ from typing import Any
 import gradio as gr
 
 from ui.context import AppContext
-from voice.turn_timings import STORED_PREFIX, from_stored, summarize, summary_rows
+from voice.turn_timings import STORED_PREFIX, from_stored, summary_rows
 
 REPORT_COLUMNS = ["run", "suite", "mode", "cases", "recall@5", "MRR", "gates passed", "started (UTC)"]
-VOICE_COLUMNS = ["stage", "turns", "p50 ms", "p95 ms"]
+VOICE_COLUMNS = ["reply", "stage", "turns", "p50 ms", "p95 ms"]
 VOICE_TURNS = 200
 
 
@@ -44,8 +44,7 @@ def build_evals_page(ctx: AppContext) -> gr.Blocks:
         return text, None, reports()
 
     def voice_turns() -> list[list[Any]]:
-        timelines = [from_stored(t) for t in ctx.audit.recent_timings(STORED_PREFIX, VOICE_TURNS)]
-        return summary_rows(summarize(timelines))
+        return summary_rows(from_stored(t) for t in ctx.audit.recent_timings(STORED_PREFIX, VOICE_TURNS))
 
     suites = ctx.evals.suites()
     with gr.Blocks(title="Evals") as page:
