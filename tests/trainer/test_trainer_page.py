@@ -37,3 +37,14 @@ def test_the_page_is_served_with_its_four_tabs_and_the_personas(trainer_server: 
     assert ["犹豫期内想退保的客户", "cooling-off-cancel"] in persona_choices
     avatar = next(c["props"]["value"] for c in config["components"] if c.get("props", {}).get("elem_id") == "avatar")
     assert 'data-name="海老师 Coach Hai"' in avatar  # one trainer persona presents the lessons
+
+
+def test_a_customer_line_said_twice_is_a_new_value_each_time_so_the_avatar_says_it_again() -> None:
+    """The 1.5B model sometimes repeats the customer's opening word for word; an unchanged hidden value
+    would not fire the change that makes the avatar speak."""
+    import json
+
+    from ui.pages.trainer import _line
+
+    first, again = _line("我就是要退。"), _line("我就是要退。")
+    assert first != again and json.loads(first)["text"] == json.loads(again)["text"] == "我就是要退。"

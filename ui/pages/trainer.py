@@ -10,7 +10,9 @@ The web server mounts it at /trainer for staff and admins (``ui.server.builtin_p
 from __future__ import annotations
 
 import html
+import json
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,9 @@ from ui.context import AppContext
 
 PROGRESS_COLUMNS = ["trainee", "attempts", "mean score", "weak topics", "last activity (UTC)"]
 SAY_ZH_JS = "(t) => { if (t && window.Avatar) { window.Avatar.say(t, 'zh').catch(() => {}); } }"
+# The customer's line comes with a fresh id ({"id", "text"}): the small model sometimes repeats a line word
+# for word, and an unchanged value would not fire the change that makes the avatar say it.
+SAY_LINE_JS = "(p) => { if (p && window.Avatar) { window.Avatar.say(JSON.parse(p).text, 'zh').catch(() => {}); } }"
 # The trainee's spoken reply is transcribed into the reply box and sent; speaking stops the avatar.
 REPLY_BY_VOICE_JS = """() => {
   const A = window.Avatar;
@@ -57,6 +62,10 @@ def _trainee(name: str, request: gr.Request | None) -> str:
     if not (name or "").strip():
         raise gr.Error("Type your name first (it keys your progress).")
     return name.strip()
+
+
+def _line(text: str) -> str:
+    return json.dumps({"id": uuid.uuid4().hex, "text": text}, ensure_ascii=False)
 
 
 def _question_md(quiz: Quiz, i: int) -> str:
@@ -130,7 +139,7 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
     def start_roleplay(persona_id: str) -> tuple[list[dict[str, str]], RolePlay, str, str]:
         session = trainer.roleplay(persona_id)
         opening = session.opening()
-        return [{"role": "user", "content": opening}], session, "", opening
+        return [{"role": "user", "content": opening}], session, "", _line(opening)
 
     def roleplay_turn(session: RolePlay | None, reply: str, chat: list[dict[str, str]], name: str,
                       request: gr.Request) -> tuple[list[dict[str, str]], str, str, str]:
@@ -145,7 +154,7 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
                        f"<td>{html.escape(c.feedback)}</td></tr>" for c in score.criteria)
         report = f"<h3>{score.total:.0f}/100</h3><table>{rows}</table>"
         chat = [*chat, {"role": "assistant", "content": reply.strip()}, {"role": "user", "content": customer}]
-        return chat, report, "", customer
+        return chat, report, "", _line(customer)
 
     def progress(trainee: str) -> tuple[list[list[Any]], str, list[str]]:
         attempts = trainer.store.attempts(trainee.strip() or None)
@@ -223,7 +232,7 @@ def build_trainer_page(settings: Settings, trainer: Trainer | None = None) -> gr
         begin.click(start_roleplay, [persona_id], [chat, session_state, rubric, customer_spoken])
         send.click(roleplay_turn, [session_state, staff_reply, chat, name],
                    [chat, rubric, staff_reply, customer_spoken])
-        customer_spoken.change(None, customer_spoken, None, js=SAY_ZH_JS)
+        customer_spoken.change(None, customer_spoken, None, js=SAY_LINE_JS)
         by_voice.click(None, js=REPLY_BY_VOICE_JS)
         show.click(progress, [who], [progress_table, progress_note, exports])
     return page
