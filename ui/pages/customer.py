@@ -41,14 +41,9 @@ SAY_JS = """(spoken, language, aloud) => {
 HANDS_FREE_JS = """() => {
   const A = window.Avatar;
   if (!A) { return; }
-  const button = document.querySelector('#hands-free');
-  if (A.handsFree) {
-    A.stopListening(); A.handsFree = false; button && button.classList.remove('de-listening'); return;
-  }
-  A.handsFree = true; button && button.classList.add('de-listening');
   // Barge-in: the answer being written is cancelled on the server too (its LLM stream is closed).
   const cancel = () => { const b = document.querySelector('#barge-in'); b && b.click(); };
-  A.listen({onSpeechStart: cancel, onTranscript: (t) => {
+  A.toggleHandsFree(document.querySelector('#hands-free'), {onSpeechStart: cancel, onTranscript: (t) => {
     const box = document.querySelector('#question textarea');
     if (!box || !t.text) { return; }
     cancel();  // an answer still pending would make Gradio ignore the new question

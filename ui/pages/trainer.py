@@ -39,12 +39,7 @@ SAY_LINE_JS = "(p) => { if (p && window.Avatar) { window.Avatar.say(JSON.parse(p
 REPLY_BY_VOICE_JS = """() => {
   const A = window.Avatar;
   if (!A) { return; }
-  const button = document.querySelector('#reply-by-voice');
-  if (A.handsFree) {
-    A.stopListening(); A.handsFree = false; button && button.classList.remove('de-listening'); return;
-  }
-  A.handsFree = true; button && button.classList.add('de-listening');
-  A.listen({onTranscript: (t) => {
+  A.toggleHandsFree(document.querySelector('#reply-by-voice'), {onTranscript: (t) => {
     const box = document.querySelector('#staff-reply textarea');
     if (!box || !t.text) { return; }
     box.value = t.text;

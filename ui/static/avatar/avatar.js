@@ -11,6 +11,7 @@
  *   Avatar.stop()                            stop speaking now
  *   Avatar.request()                         an AbortController that barge-in aborts (use it for chat fetches)
  *   Avatar.listen({onSpeechStart, onSpeechEnd, onTranscript, onError}) / Avatar.stopListening()
+ *   Avatar.toggleHandsFree(button, callbacks) listen or stop, and mark the button (true when now on)
  *   Avatar.position()                        {time, frame, open, speaking}: the lip-sync state now
  *
  * Lip sync reads the audio element's currentTime on every animation frame and looks up the mouth curve
@@ -404,6 +405,19 @@
       });
   }
 
+  /* A hands-free on/off button: on, listen (callbacks as for listen); off, stop. True when now on. */
+  function toggleHandsFree(button, callbacks) {
+    var on = !state.mic;
+    if (button) { button.classList.toggle("de-listening", on); }
+    if (!on) { stopListening(); return false; }
+    listen(callbacks).catch(function (e) {  // no microphone, or permission refused
+      if (button) { button.classList.remove("de-listening"); }
+      setStatus(String(e && e.message || e));
+      if (callbacks && callbacks.onError) { callbacks.onError(e); }
+    });
+    return true;
+  }
+
   function stopListening() {
     var mic = state.mic;
     state.mic = null;
@@ -423,7 +437,7 @@
   window.Avatar = {
     mount: mount, speak: speak, say: say, sayParts: sayParts, markQuestionSent: markQuestionSent,
     stop: stop, request: request, abortPending: abortPending,
-    listen: listen, stopListening: stopListening, setMouth: setMouth, position: position
+    listen: listen, stopListening: stopListening, toggleHandsFree: toggleHandsFree, setMouth: setMouth, position: position
   };
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", autoMount); }
   else { autoMount(); }
