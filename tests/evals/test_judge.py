@@ -31,7 +31,9 @@ def test_an_unreachable_model_falls_back_to_the_lexical_rule_and_counts_it(setti
 
 @pytest.mark.slow
 def test_the_packaged_llm_judges_a_supported_and_an_invented_claim(demo_answerer):
-    judge = LlmJudge(demo_answerer.llm, samples=5)  # five votes: a sampled judge can split 2:1 the wrong way
+    # Greedy, so the test is deterministic: the sampled votes (temperature 0.7) split 3:2 the wrong way
+    # often enough to fail CI now and then; what is tested is the model, the prompt and the parsing.
+    judge = LlmJudge(demo_answerer.llm, samples=1, temperature=0.0)
     assert judge("本合同的年免赔额为1万元。", MEDICAL) is True
     assert judge("本合同没有免赔额，所有费用都100%赔付。", MEDICAL) is False
     assert judge.stats.sentences == 2
