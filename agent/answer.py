@@ -6,9 +6,11 @@ the model's own knowledge is never an answer.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 from agent.citations import renumber, resolve_citations
 from agent.compliance import disclosures, drop_forbidden_promises, products_of
@@ -28,6 +30,14 @@ from knowledge.products import ProductCatalog, load_products
 from knowledge.rerank import CrossEncoderReranker
 from knowledge.store import IndexSnapshot
 from settings import Settings
+
+
+def search_query(query: str, prompt: dict[str, Any]) -> str:
+    """``query`` with the words a clause's heading uses for what the customer asks in other words
+    (``retrieval_terms`` in the answer prompt): "What does it not cover?" also searches "exclusions"."""
+    extra = [t["add"] for t in prompt.get("retrieval_terms", ())
+             if re.search(t["when"], query, re.IGNORECASE) and t["add"].lower() not in query.lower()]
+    return " ".join([query, *extra])
 
 
 def build_retriever(kb: KnowledgeBase, settings: Settings) -> HybridRetriever:
@@ -137,7 +147,8 @@ class Answerer:
             return
 
         t0 = time.perf_counter()
-        evidence = self.retriever.run(retrieval_query or question, self.settings.answer_evidence, self.filters)
+        evidence = self.retriever.run(search_query(retrieval_query or question, prompt), self.settings.answer_evidence,
+                                      self.filters)
         timings["retrieve"] = time.perf_counter() - t0
         if not self.supported(evidence):
             yield refuse("no_evidence", prompt["refusal"])

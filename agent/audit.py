@@ -5,6 +5,10 @@ SQLite (a file under ``data_dir``) by default; any SQLAlchemy URL works, Postgre
 :func:`~agent.personal_data.mask_personal_data` before it is written: turn texts, refusal reasons,
 citation titles, sections and quotes, slot values, summaries, customer references and staff names.
 Identifiers (session, document and chunk ids), intents, roles and statuses are stored as given.
+A ticket's slots keep a hint staff can check a caller against ([电话 尾号5678]); the clear value of a
+slot holding personal data is sealed (encrypted, :mod:`agent.sealing`) when the log has a key, and
+opened only by :meth:`AuditLog.reveal_slot`, which records who asked. Staff actions (a reveal, a document
+published) are :class:`EventRecord` rows.
 
 Callers get frozen records (:class:`TurnRecord`, :class:`HandoffRecord`), never ORM objects; each method
 runs in its own short transaction, so one :class:`AuditLog` may be shared between threads.
@@ -25,17 +29,20 @@ from sqlalchemy.orm import Session, selectinload
 from agent.audit_models import (
     Base,
     CitationRow,
+    EventRow,
     HandoffReason,
     HandoffRow,
     HandoffStatus,
+    SealedSlotRow,
     SessionRow,
     TurnRole,
     TurnRow,
     utc_now,
 )
 from agent.database import Database
-from agent.personal_data import mask_personal_data
+from agent.personal_data import find_personal_data, mask_for_staff, mask_personal_data
 from agent.reply import Citation, Reply
+from agent.sealing import Sealer
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,13 @@ class UnknownTurnError(LookupError):
 
 class UnknownHandoffError(LookupError):
     pass
+
+
+class NotSealedError(LookupError):
+    """The ticket keeps no sealed value of that slot (it held no personal data, or the log had no key)."""
+
+
+REVEAL_ACTION = "personal_data.revealed"
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,17 @@ class HandoffRecord:
     created_at: datetime
     closed_at: datetime | None
     summary: str
+    sealed: tuple[str, ...] = ()  # slots whose clear value staff may reveal
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    actor: str
+    action: str
+    subject: str
+    detail: dict[str, str]
+    created_at: datetime
 
 
 def audit_url(settings: Settings) -> str:
@@ -92,15 +117,23 @@ def audit_url(settings: Settings) -> str:
     return f"sqlite:///{Path(settings.data_dir) / 'audit.sqlite'}"
 
 
+def open_audit_log(settings: Settings) -> AuditLog:
+    """The configured audit log, with the key that seals what staff need to act on."""
+    return AuditLog(audit_url(settings), Sealer.from_settings(settings))
+
+
 def _masked(text: str | None) -> str | None:
     return None if text is None else mask_personal_data(text)
 
 
 class AuditLog:
-    """Writes and reads the audit trail of customer sessions; tables are created on first use."""
+    """Writes and reads the audit trail of customer sessions; tables are created on first use.
 
-    def __init__(self, url: str) -> None:
+    Without a ``sealer`` a ticket keeps only the masked form of its slots: nothing can be revealed."""
+
+    def __init__(self, url: str, sealer: Sealer | None = None) -> None:
         self.url = url
+        self._sealer = sealer
         self._db = Database(url, Base.metadata)
         self._transaction = self._db.transaction
 
@@ -230,11 +263,15 @@ class AuditLog:
                     id=handoff_id,
                     session_id=session_id,
                     reason=reason.value,
-                    slots={str(k): mask_personal_data(str(v)) for k, v in slots.items()},
+                    slots={str(k): mask_for_staff(str(v)) for k, v in slots.items()},
                     status=HandoffStatus.OPEN.value,
-                    summary=mask_personal_data(summary),
+                    summary=mask_for_staff(summary),
                 )
             )
+            s.flush()
+            if self._sealer is not None:
+                s.add_all(SealedSlotRow(handoff_id=handoff_id, slot=str(k), token=self._sealer.seal(str(v)))
+                          for k, v in slots.items() if find_personal_data(str(v)))
         log.info("hand-off %s opened for session %s: %s", handoff_id, session_id, reason.value)
         return handoff_id
 
@@ -259,14 +296,14 @@ class AuditLog:
                 row.status = new_status.value
                 if new_status is HandoffStatus.CLOSED:
                     row.closed_at = utc_now()
-            return _handoff_record(row)
+            return _handoff_record(row, _sealed_slots(s, [handoff_id]).get(handoff_id, ()))
 
     def handoff(self, handoff_id: str) -> HandoffRecord:
         with self._transaction() as s:
             row = s.get(HandoffRow, handoff_id)
             if row is None:
                 raise UnknownHandoffError(f"no hand-off {handoff_id!r} in the audit log")
-            return _handoff_record(row)
+            return _handoff_record(row, _sealed_slots(s, [handoff_id]).get(handoff_id, ()))
 
     def handoffs(self, status: HandoffStatus | str | None = None) -> list[HandoffRecord]:
         """Tickets, oldest first; only those with ``status`` when given."""
@@ -274,7 +311,50 @@ class AuditLog:
         if status is not None:
             query = query.where(HandoffRow.status == HandoffStatus.from_str(status).value)
         with self._transaction() as s:
-            return [_handoff_record(row) for row in s.scalars(query)]
+            rows = list(s.scalars(query))
+            sealed = _sealed_slots(s, [row.id for row in rows])
+            return [_handoff_record(row, sealed.get(row.id, ())) for row in rows]
+
+    def reveal_slot(self, handoff_id: str, slot: str, actor: str) -> str:
+        """The clear value of a sealed slot, for ``actor`` (a staff member about to call back); the reveal
+        is recorded in the same transaction, so no value leaves unrecorded. Raises
+        :class:`UnknownHandoffError` or :class:`NotSealedError`."""
+        with self._transaction() as s:
+            if s.get(HandoffRow, handoff_id) is None:
+                raise UnknownHandoffError(f"no hand-off {handoff_id!r} in the audit log")
+            row = s.scalar(select(SealedSlotRow).where(SealedSlotRow.handoff_id == handoff_id,
+                                                       SealedSlotRow.slot == slot))
+            if row is None or self._sealer is None:
+                raise NotSealedError(f"hand-off {handoff_id} keeps no sealed value of {slot!r}")
+            value = self._sealer.open(row.token)
+            s.add(EventRow(actor=mask_personal_data(actor), action=REVEAL_ACTION, subject=f"handoff:{handoff_id}",
+                           detail={"slot": slot}))
+        log.info("hand-off %s: %s revealed by %s", handoff_id, slot, actor)
+        return value
+
+    # Staff actions.
+
+    def record_event(self, actor: str, action: str, subject: str, detail: dict[str, str] | None = None) -> int:
+        """One staff action (``document.published``, ...) on ``subject``; free text in ``detail`` is masked."""
+        with self._transaction() as s:
+            row = EventRow(actor=mask_personal_data(actor), action=action, subject=subject,
+                           detail={str(k): mask_personal_data(str(v)) for k, v in (detail or {}).items()})
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def events(self, subject: str | None = None, action_prefix: str | None = None,
+               limit: int = 200) -> list[EventRecord]:
+        """Staff actions, newest first; only those on ``subject`` / with an action starting ``action_prefix``."""
+        query = select(EventRow).order_by(EventRow.id.desc()).limit(limit)
+        if subject is not None:
+            query = query.where(EventRow.subject == subject)
+        if action_prefix is not None:
+            query = query.where(EventRow.action.startswith(action_prefix))
+        with self._transaction() as s:
+            return [EventRecord(id=r.id, actor=r.actor, action=r.action, subject=r.subject,
+                                detail={str(k): str(v) for k, v in (r.detail or {}).items()},
+                                created_at=r.created_at) for r in s.scalars(query)]
 
 
 def _locked_session(s: Session, session_id: str) -> SessionRow:
@@ -313,7 +393,18 @@ def _turn_record(row: TurnRow) -> TurnRecord:
     )
 
 
-def _handoff_record(row: HandoffRow) -> HandoffRecord:
+def _sealed_slots(s: Session, handoff_ids: list[str]) -> dict[str, tuple[str, ...]]:
+    if not handoff_ids:
+        return {}
+    found: dict[str, list[str]] = {}
+    for handoff_id, slot in s.execute(select(SealedSlotRow.handoff_id, SealedSlotRow.slot)
+                                      .where(SealedSlotRow.handoff_id.in_(handoff_ids))
+                                      .order_by(SealedSlotRow.id)):
+        found.setdefault(handoff_id, []).append(slot)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _handoff_record(row: HandoffRow, sealed: tuple[str, ...] = ()) -> HandoffRecord:
     return HandoffRecord(
         id=row.id,
         session_id=row.session_id,
@@ -324,4 +415,5 @@ def _handoff_record(row: HandoffRow) -> HandoffRecord:
         created_at=row.created_at,
         closed_at=row.closed_at,
         summary=row.summary,
+        sealed=sealed,
     )

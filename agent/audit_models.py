@@ -1,4 +1,5 @@
-"""Tables of the audit log: sessions, their turns, the citations of each reply, and hand-off tickets.
+"""Tables of the audit log: sessions, their turns, the citations of each reply, hand-off tickets, the
+sealed (encrypted) personal data staff need to act on a ticket, and staff actions (events).
 
 Internal to :mod:`agent.audit`; callers get frozen records from there, never these ORM objects.
 Every timestamp is stored and read back as timezone-aware UTC, on SQLite (which keeps no zone) too.
@@ -170,3 +171,30 @@ class HandoffRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     closed_at: Mapped[datetime | None]
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class SealedSlotRow(Base):
+    """A hand-off slot's value in clear, encrypted (Fernet): what staff need to act on (call-back contact,
+    card number). The ticket's own ``slots`` keep only the masked form; a new table, so audit databases
+    from before it gain it on first use."""
+
+    __tablename__ = "sealed_slots"
+    __table_args__ = (UniqueConstraint("handoff_id", "slot", name="uq_sealed_slots_handoff_slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    slot: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(Text)
+
+
+class EventRow(Base):
+    """Who did what to which thing: documents uploaded, edited and published, personal data revealed."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(String(256), index=True)
+    detail: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from agent.reply import Citation
+from agent.support import split_sentences, strip_markers, supporting_passage
 from knowledge import Evidence
 
 # [1], [1][2], [1, 2], [1，2], 【1】 and the full-width digits some models emit.
@@ -36,11 +37,23 @@ def resolve_citations(text: str, evidence: list[Evidence]) -> tuple[str, tuple[C
             document_id=evidence[n - 1].document.id,
             document_title=evidence[n - 1].document.title,
             section=evidence[n - 1].chunk.section(),
-            quote=evidence[n - 1].chunk.text[:_QUOTE_CHARS],
+            quote=quote(evidence[n - 1].chunk.text, claims_citing(cleaned, n)),
         )
         for n in sorted(used)
     )
     return cleaned.strip(), citations
+
+
+def claims_citing(text: str, n: int) -> list[str]:
+    """The sentences of ``text`` (markers normalised) that cite evidence ``n``."""
+    return [strip_markers(s).strip() for s in split_sentences(text) if f"[{n}]" in s]
+
+
+def quote(chunk_text: str, claims: list[str], limit: int = _QUOTE_CHARS) -> str:
+    """What a citation shows: the passage of the chunk that states the claims citing it (the line or
+    table row with the figure), not the chunk's first characters, which cut a rate off before its row."""
+    passage = supporting_passage(claims, chunk_text, limit)
+    return passage if len(passage) <= limit else passage[: limit - 1] + "…"
 
 
 def renumber(text: str, citations: tuple[Citation, ...]) -> tuple[str, tuple[Citation, ...]]:

@@ -61,10 +61,18 @@ class Conversation:
                 continue
             conversation.language = assistant.language or conversation.language
             if assistant.intent == Intent.QUESTION.value:
-                query = standalone_query(customer.text, conversation.questions)
-                if query == customer.text:
-                    conversation.questions.append(customer.text)
+                conversation.recall(customer.text)
         return conversation
+
+    def recall(self, question: str) -> str:
+        """Take ``question`` into the follow-up memory and return it as a standalone retrieval query: a
+        follow-up ("那五年期呢？") is completed from the earlier questions; a question that stands on its own
+        becomes one of them. Resumed sessions and callers that bring their own history (the LangChain
+        chat model) replay earlier questions through here."""
+        query = standalone_query(question, self.questions)
+        if query == question:
+            self.questions.append(question)
+        return query
 
     def send(self, text: str) -> Reply:
         """The finished reply to ``text``: :meth:`stream` consumed to its end (one code path)."""
@@ -119,10 +127,7 @@ class Conversation:
             yield Final(self._say(render(prompt[key], assistant=self.answerer.settings.assistant_name), intent,
                                   started))
             return
-        query = standalone_query(text, self.questions)
-        if query == text:
-            self.questions.append(text)
-        yield from self.answerer.stream(text, retrieval_query=query)
+        yield from self.answerer.stream(text, retrieval_query=self.recall(text))
 
     def _open(self, intent: Intent, slots: dict[str, str], started: float) -> Reply:
         summary = f"{intent.value}: " + "; ".join(f"{k}={v}" for k, v in slots.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -53,6 +54,15 @@ class Reply:
         data = asdict(self)
         data["intent"] = self.intent.value
         return data
+
+
+_PIECE = re.compile(r".+?(?:[。！？!?；;\n]|(?<=[.]) |$)", re.S)
+
+
+def text_pieces(text: str) -> list[str]:
+    """A finished reply's text cut after each sentence or clause end, for clients that take a stream but
+    cannot take a sentence back: joined, the pieces are the text exactly."""
+    return _PIECE.findall(text)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from agent.personal_data import PersonalDataKind, find_personal_data
 
-_REFERENCE = re.compile(r"(?:保单号?|合同号|账号|卡号|policy(?: number| no\.?)?|account(?: number)?|card(?: number)?)"
+_REFERENCE = re.compile(r"(?:保单号?|合同号|(账号|卡号)|policy(?: number| no\.?)?"
+                        r"|(account(?: number)?|card(?: number)?))"
                         r"\s*[:：是为#]?\s*([A-Za-z]{0,4}\d[\d\s-]{5,22}\d)", re.IGNORECASE)
 _BARE_REFERENCE = re.compile(r"(?<![\d.])([A-Za-z]{1,4}\d{6,20}|\d{10,20})(?![\d.])")
 _ISO_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
@@ -36,6 +37,12 @@ def _date(text: str, today: date) -> str | None:
     return None
 
 
+def _as_card(digits: str) -> str:
+    """A card or account number in the groups of four it is printed in: read as one wherever it is
+    stored, so masking finds it even when its check digit is wrong (a mistyped card number)."""
+    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
 def extract_slots(text: str, wanted: tuple[str, ...], today: date | None = None) -> dict[str, str]:
     """The slots among ``wanted`` that ``text`` fills. ``what_happened`` is the message itself when it
     says more than the other slots and the intent words."""
@@ -48,9 +55,10 @@ def extract_slots(text: str, wanted: tuple[str, ...], today: date | None = None)
     if "reference" in wanted:
         cards = [m.text for m in personal if m.kind is PersonalDataKind.BANK_CARD]
         if m := _REFERENCE.search(text):
-            found["reference"] = re.sub(r"[\s-]", "", m.group(1))
+            number = re.sub(r"[\s-]", "", m.group(3))
+            found["reference"] = _as_card(number) if (m.group(1) or m.group(2)) and number.isdigit() else number
         elif cards:
-            found["reference"] = re.sub(r"[\s-]", "", cards[0])
+            found["reference"] = _as_card(re.sub(r"\D", "", cards[0]))
         elif (bare := _BARE_REFERENCE.search(text)) and bare.group(1) not in "".join(contacts):
             found["reference"] = bare.group(1)
     if "date" in wanted and (day := _date(text, today)):

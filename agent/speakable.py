@@ -12,7 +12,15 @@ from __future__ import annotations
 from agent.compliance import drop_forbidden_promises
 from agent.guardrails import leaks_prompt
 from agent.reply import Reply
-from agent.support import MIN_SUPPORT, best_support, carries_claim, sentence_key, split_sentences, strip_markers
+from agent.support import (
+    MIN_SUPPORT,
+    attribute,
+    carries_claim,
+    cited_numbers,
+    sentence_key,
+    split_sentences,
+    strip_markers,
+)
 
 
 class SpeakableSentences:
@@ -53,8 +61,8 @@ class SpeakableSentences:
             if not carries_claim(plain):
                 self._waiting.append(plain)
                 continue
-            if best_support(plain, self.evidence_texts) < self.min_support:
-                continue
+            if not attribute(plain, self.evidence_texts, cited_numbers(sentence), self.min_support):
+                continue  # the final reply's check (agent.support.check_support) drops it too
             if not drop_forbidden_promises(plain, self.evidence_texts)[0]:
                 continue
             candidate = [*self._waiting, plain]

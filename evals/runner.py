@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from agent.employee import build_answerer, knowledge_base
 from agent.llm import ChatLLM
+from agent.personal_data import mask_for_staff
 from agent.prompting import load_prompt, render
 from evals.cases import Case, load_cases
 from evals.judge import LlmJudge
@@ -226,10 +227,13 @@ def _config(settings: Settings, url: str | None, target: Target) -> dict[str, An
 
 
 def write_run(out: Path, summary: dict[str, Any], results: list[dict[str, Any]]) -> None:
-    """Write results.jsonl, summary.json, report.html and junit.xml into ``out``."""
+    """Write results.jsonl, summary.json, report.html and junit.xml into ``out``. Personal data in any
+    text (a red-team question's card number, a leak the metrics found) is masked first, keeping its last
+    digits so QA can tell which one: a run folder is shared and archived like any report."""
     from evals.junit import write_junit
     from evals.report import write_report
 
+    results = [_masked(result) for result in results]
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "results.jsonl", "w", encoding="utf-8") as f:
         for result in results:
@@ -238,3 +242,13 @@ def write_run(out: Path, summary: dict[str, Any], results: list[dict[str, Any]])
     write_report(out / "report.html", summary, results)
     write_junit(out / "junit.xml", summary, results)
 
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_for_staff(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value

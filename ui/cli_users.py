@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -30,11 +31,19 @@ def users_add(
     role: Annotated[str, typer.Option(help="customer, staff, admin or qa.")] = "customer",
     password: Annotated[bool, typer.Option(
         "--password/--no-password", help="Ask for a password for the web login (else API key only).")] = True,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (first line), for scripts.")] = False,
 ) -> None:
     """Add a user and print their first API key (shown once; only its hash is stored)."""
     from ui.users import UserError
 
-    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    if password_stdin:
+        secret: str | None = sys.stdin.readline().rstrip("\r\n")
+        if not secret:
+            raise _fail("--password-stdin read an empty line; pipe the password in, e.g. "
+                        "`printf '%s\\n' \"$PW\" | digital-employee users add NAME --role staff --password-stdin`")
+    else:
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
     store = _store(ctx)
     try:
         user = store.add_user(name, role, secret)

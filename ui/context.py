@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent import Answerer
-from agent.audit import AuditLog, audit_url
+from agent.audit import AuditLog, open_audit_log
 from knowledge import HybridRetriever, KnowledgeBase
 from settings import Settings
 from ui.auth import Gatekeeper
@@ -34,7 +34,7 @@ class AppContext:
     def build(cls, settings: Settings, answerer: Answerer) -> AppContext:
         from agent.answer import build_retriever
 
-        audit = AuditLog(audit_url(settings))
+        audit = open_audit_log(settings)
         users = UserStore(users_url(settings))
         return cls(
             settings=settings, answerer=answerer, audit=audit, users=users,

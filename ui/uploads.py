@@ -1,5 +1,6 @@
 """Documents uploaded through the web: kept under ``<data_dir>/uploads/<kb>/`` (the knowledge base cites
-their path) and ingested like any file; too-large files are refused before anything is written."""
+their path) and ingested as drafts for a reviewer, their metadata guessed from their content; too-large
+files are refused before anything is written. Nothing uploaded answers a customer until it is published."""
 
 from __future__ import annotations
 
@@ -63,9 +64,11 @@ def save_upload(settings: Settings, filename: str, pieces: Iterable[bytes]) -> P
     return folder / name
 
 
-def ingest_upload(kb: KnowledgeBase, path: Path, existed: bool) -> UploadResult:
-    """Ingest a saved upload; a new file the knowledge base cannot read is deleted again."""
-    report = kb.ingest([path])
+def ingest_upload(kb: KnowledgeBase, path: Path, existed: bool, actor: str = "",
+                  product_names: dict[str, tuple[str, ...]] | None = None) -> UploadResult:
+    """Ingest a saved upload as a draft (uploaded by ``actor``); a new file the knowledge base cannot read
+    is deleted again."""
+    report = kb.ingest([path], draft=True, actor=actor, product_names=product_names)
     if report.failed and not existed:
         path.unlink(missing_ok=True)
     return UploadResult(path, report)

@@ -26,7 +26,21 @@ _LINE = re.compile(r"^[\s\-*•\d.、)）]*【(?P<category>[^】]+)】\s*(?P<tex
 _MARK = re.compile(r"\[(\d+)\]")
 _TITLE = re.compile(r"《[^》]*》")
 _MIN_POINT_CHARS = 6  # what is left of a point after removing the document's title and section
+# A heading's number: "## ", "第五条", "三、", "（二）", "5.3 ", or a bold-only line.
+_HEADING = re.compile(r"^\s*(#+\s*|\*\*|第[一二三四五六七八九十百零〇\d]+[编章节条款项]\s*|[一二三四五六七八九十]+、"
+                      r"|[（(][一二三四五六七八九十\d]+[)）]\s*|\d+(\.\d+)*[、.．]?\s)")
+_SENTENCE_MARKS = re.compile(r"[，,。；;：:！!？?]")
+_HEADING_CHARS = 24  # a numbered line this short with no sentence punctuation is a heading
+_PAIRS = ("（）", "()", "《》", "“”", "「」", "【】", "[]")
+_DANGLING_END = "：:、，,；;（(《“「—-的及或与"  # a sentence cut off before its end
+_DANGLING_START = "，,。、；;：:）)》”」"
 _RESTATES = 0.9  # a "never say" this close to a clause sentence (same polarity) restates the rule
+
+
+_TITLES = {"zh": {"key_point": "要点", "tell_customer": "告知客户", "never_say": "禁止说",
+                  "common_mistake": "常见错误"},
+           "en": {"key_point": "Key points", "tell_customer": "What to tell customers", "never_say": "Never say",
+                  "common_mistake": "Common mistakes"}}
 
 
 @dataclass(frozen=True)
@@ -62,10 +76,11 @@ class Lesson:
         return cls(data["topic"], data["cache_key"], tuple(LessonPoint.from_dict(p) for p in data["points"]),
                    tuple(data["dropped"]), tuple(Clause.from_dict(c) for c in data["sources"]), data["seconds"])
 
-    def markdown(self) -> str:
-        """The lesson as Markdown for the CLI and the trainer page: points under headings, sources cited."""
-        titles = {"key_point": "要点 Key points", "tell_customer": "告知客户 What to tell customers",
-                  "never_say": "禁止说 Never say", "common_mistake": "常见错误 Common mistakes"}
+    def markdown(self, language: str | None = None) -> str:
+        """The lesson as Markdown: points under headings, sources cited. Headings in ``language`` ("zh",
+        "en": the trainer page's), or in both (the CLI)."""
+        titles = {k: _TITLES[language][k] if language in _TITLES else f"{_TITLES['zh'][k]} {_TITLES['en'][k]}"
+                  for k in _TITLES["zh"]}
         titles_of_sources = "、".join(dict.fromkeys(f"《{c.document_title}》" for c in self.sources))
         out = [f"# {self.topic}：{titles_of_sources}"]
         for category, title in titles.items():
@@ -86,12 +101,27 @@ def parse_points(text: str, categories: dict[str, str]) -> list[tuple[str, str]]
     return points
 
 
+def is_fragment(text: str) -> bool:
+    """A heading or a broken sentence (cut off, dangling punctuation, unbalanced brackets): a small model
+    drafts these as points, and a clause's own words support them, yet they teach nothing."""
+    line = text.strip().strip("*").strip()
+    if not line or line[-1] in _DANGLING_END or line[0] in _DANGLING_START:
+        return True
+    if any(line.count(o) != line.count(c) for o, c in _PAIRS):
+        return True
+    if _HEADING.match(text):
+        rest = _HEADING.sub("", text, count=1).strip(" *")
+        return len(rest) <= _HEADING_CHARS and not _SENTENCE_MARKS.search(rest.rstrip("。"))
+    return False
+
+
 def check_point(category: str, text: str, clause: Clause, meta_prefixes: list[str]) -> LessonPoint | None:
     """The point citing ``clause`` when the clause supports it, else None.
 
     Warning words ("不要说", "误以为") are set aside first: the claim after them is what must match the
     clause. A "never say" or "common mistake" whose claim is what the clause itself says (a small model
-    sometimes lists the rule as the error) is dropped, as is a point that only names the document.
+    sometimes lists the rule as the error) is dropped, as is a point that only names the document, and a
+    heading or broken sentence (:func:`is_fragment`).
     """
     claim = _MARK.sub("", text).strip()
     body = claim
@@ -103,7 +133,7 @@ def check_point(category: str, text: str, clause: Clause, meta_prefixes: list[st
     for part in clause.section.split(" > "):
         bare = bare.replace(part, "")
     bare = bare.strip(" ，。：:")
-    if len(bare) < _MIN_POINT_CHARS:
+    if len(bare) < _MIN_POINT_CHARS or is_fragment(body):
         return None
     if check_support(body, [clause.text]).dropped or support(body, clause.text) < MIN_SUPPORT:
         return None

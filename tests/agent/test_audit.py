@@ -12,13 +12,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from agent.audit import (
+    REVEAL_ACTION,
     AuditLog,
     HandoffReason,
     HandoffStatus,
+    NotSealedError,
     TurnRole,
     UnknownHandoffError,
     UnknownSessionError,
@@ -27,6 +30,7 @@ from agent.audit import (
 )
 from agent.audit_models import Base
 from agent.reply import Citation, Intent, Reply
+from agent.sealing import Sealer, SealingKeyError
 from settings import Settings
 
 ID_NUMBER = "11010519491231002X"  # GB 11643 specimen, valid check digit
@@ -125,8 +129,54 @@ def test_personal_data_is_masked_in_every_stored_row(audit: AuditLog) -> None:
     assert turns[1].id == reply_id and turns[1].text == "已将结果发送至 [邮箱]，扣款卡号 [银行卡号][1]。"
     assert turns[1].citations[0].quote == "来函人邮箱 [邮箱]，卡号 [银行卡号]"
     ticket = audit.handoff(handoff_id)
-    assert ticket.slots == {"account": "[银行卡号]", "contact": "[电话]", "what_happened": "身份证[身份证号]被冒用"}
-    assert ticket.summary == "客户要求回电 [电话]"
+    # Slots and summary keep the last four digits, so staff can check a caller against them.
+    assert ticket.slots == {"account": "[银行卡号 尾号2444]", "contact": "[电话 尾号5678]",
+                            "what_happened": "身份证[身份证号 尾号002X]被冒用"}
+    assert ticket.summary == "客户要求回电 [电话 尾号5678]"
+    assert ticket.sealed == ()  # a log without a key keeps nothing to reveal
+
+
+def test_what_staff_need_to_call_back_is_sealed_and_revealed_only_on_request_each_time_recorded(db_url: str) -> None:
+    key = Fernet.generate_key()
+    with AuditLog(db_url, Sealer(key)) as audit:
+        session = audit.start_session("web")
+        handoff_id = audit.open_handoff(session, "complaint", {"reference": "6222 0212 3456 7890", "contact": PHONE,
+                                                               "what_happened": "重复扣了年费"})
+        stored = raw_rows(audit)
+        assert PHONE not in stored and "3456 7890" not in stored and "6222021234567890" not in stored
+        ticket = audit.handoff(handoff_id)
+        assert set(ticket.sealed) == {"reference", "contact"}  # what_happened held no personal data
+        assert ticket.slots["contact"] == "[电话 尾号5678]"
+        assert audit.events(subject=f"handoff:{handoff_id}") == []
+
+        assert audit.reveal_slot(handoff_id, "contact", actor="王芳") == PHONE
+        assert audit.reveal_slot(handoff_id, "reference", actor="李雷") == "6222 0212 3456 7890"
+        reveals = audit.events(subject=f"handoff:{handoff_id}", action_prefix=REVEAL_ACTION)
+        assert [(e.actor, e.detail) for e in reveals] == [("李雷", {"slot": "reference"}),
+                                                           ("王芳", {"slot": "contact"})]
+        with pytest.raises(NotSealedError):
+            audit.reveal_slot(handoff_id, "what_happened", actor="王芳")
+        with pytest.raises(UnknownHandoffError):
+            audit.reveal_slot("no-such-ticket", "contact", actor="王芳")
+        assert len(audit.events(action_prefix=REVEAL_ACTION)) == 2  # refused reveals record nothing
+
+    with AuditLog(db_url, Sealer(Fernet.generate_key())) as other_key, pytest.raises(SealingKeyError):
+        other_key.reveal_slot(handoff_id, "contact", actor="王芳")
+
+
+def test_a_malformed_personal_data_key_is_refused_with_what_to_do() -> None:
+    with pytest.raises(SealingKeyError, match="DE_PII_KEY"):
+        Sealer("not-a-key")
+
+
+def test_staff_actions_are_recorded_as_events_newest_first_with_personal_data_masked(audit: AuditLog) -> None:
+    audit.record_event("ada", "document.uploaded", "doc:policy-7", {"file": "policy.pdf"})
+    audit.record_event("bob", "document.published", "doc:policy-7", {"note": f"客户{PHONE}来电确认"})
+    audit.record_event("ada", "document.uploaded", "doc:other")
+    events = audit.events(subject="doc:policy-7")
+    assert [(e.actor, e.action) for e in events] == [("bob", "document.published"), ("ada", "document.uploaded")]
+    assert events[0].detail == {"note": "客户[电话]来电确认"}
+    assert [e.subject for e in audit.events(action_prefix="document.uploaded")] == ["doc:other", "doc:policy-7"]
 
 
 def test_a_refusal_is_stored_with_its_reason(audit: AuditLog) -> None:

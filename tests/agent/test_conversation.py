@@ -12,6 +12,7 @@ from agent import Answerer
 from agent.audit import AuditLog
 from agent.conversation import Conversation
 from agent.intents import classify_intent
+from agent.personal_data import mask_personal_data
 from agent.reply import Intent
 from agent.slots import extract_slots
 
@@ -67,6 +68,14 @@ def test_slots_are_read_from_the_customers_words():
     assert slots["date"] == "2026-11-21" and "住院" in slots["what_happened"]
 
 
+@pytest.mark.parametrize("text", ["卡号6222021234567890被扣费", "卡号是6222 0212 3456 7890",
+                                  "card number 6222-0212-3456-7890"])
+def test_a_card_reference_is_kept_in_its_printed_groups_so_it_is_masked_wherever_it_is_stored(text):
+    (reference,) = extract_slots(text, ("reference",), TODAY).values()
+    assert reference == "6222 0212 3456 7890"
+    assert mask_personal_data(reference) == "[银行卡号]"  # its check digit is wrong: the grouping marks it
+
+
 def test_a_month_and_day_in_the_future_means_last_year():
     assert extract_slots("12月3日扣的费", ("date",), TODAY) == {"date": "2025-12-03"}
 
@@ -89,7 +98,7 @@ def test_a_complaint_asks_for_missing_slots_then_opens_a_ticket(chat):
     (ticket,) = audit.handoffs()
     assert ticket.id == third.ticket and ticket.reason.value == "complaint"
     assert set(ticket.slots) == {"reference", "what_happened", "contact"}
-    assert ticket.slots["reference"] == "[银行卡号]" and ticket.slots["contact"] == "[电话]"  # masked
+    assert ticket.slots["reference"] == "[银行卡号 尾号2444]" and ticket.slots["contact"] == "[电话 尾号5678]"
     assert llm.calls == 0
 
 

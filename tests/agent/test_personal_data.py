@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from agent.personal_data import PersonalDataKind, find_personal_data, luhn_valid, mask_personal_data, valid_id_number
+from agent.personal_data import (
+    PersonalDataKind,
+    find_personal_data,
+    luhn_valid,
+    mask_for_staff,
+    mask_logs,
+    mask_personal_data,
+    valid_id_number,
+)
 
 ID_NUMBER = "11010519491231002X"  # the GB 11643 specimen number, check digit X
 CARD = "6222600260001072444"  # 19 digits, Luhn-valid
@@ -49,3 +59,43 @@ def test_several_kinds_in_one_message_are_all_masked_in_order():
     assert [m.kind for m in find_personal_data(text)] == [
         PersonalDataKind.ID_NUMBER, PersonalDataKind.PHONE, PersonalDataKind.EMAIL]
     assert mask_personal_data(text) == "身份证[身份证号]，手机[电话]，邮箱[邮箱]"
+
+
+# ---- card and phone numbers as customers really type them (the pilot's complaint) ----------------
+
+
+@pytest.mark.parametrize("card", ["6222 0212 3456 7890", "6222-0212-3456-7890", "6222 0212 3456 7890 123"])
+def test_a_card_number_written_in_groups_of_four_is_masked_even_when_it_fails_the_luhn_check(card):
+    assert not luhn_valid(card.replace(" ", "").replace("-", ""))
+    assert mask_personal_data(f"我的{card}被盗刷了") == "我的[银行卡号]被盗刷了"
+
+
+@pytest.mark.parametrize("text", ["卡号是6222021234567890", "银行卡：6222021234567890", "card number 6222021234567890"])
+def test_a_number_right_after_a_card_word_is_a_card_number_whatever_its_check_digit(text):
+    assert "[银行卡号]" in mask_personal_data(text) and "6222021234567890" not in mask_personal_data(text)
+
+
+def test_full_width_digits_and_separators_are_read_as_ascii():
+    text = "卡号是６２２２　０２１２　３４５６　７８９０，手机１３８－１２３４－５６７８"
+    assert mask_personal_data(text) == "卡号是[银行卡号]，手机[电话]"
+    (card, phone) = find_personal_data(text)
+    assert card.text == "６２２２　０２１２　３４５６　７８９０"  # the customer's own characters, for sealing
+
+
+def test_staff_see_the_last_four_digits_and_the_mail_domain_only():
+    text = "卡号6222 0212 3456 7890，电话１３８１２３４５６７８，邮箱li.wei@example.com"
+    assert mask_for_staff(text) == "卡号[银行卡号 尾号7890]，电话[电话 尾号5678]，邮箱[邮箱 ***@example.com]"
+
+
+def test_log_records_are_masked_before_any_handler_writes_them(caplog):
+    logger = logging.getLogger("tests.personal_data")
+    mask_logs(logger)
+    with caplog.at_level(logging.INFO, logger="tests.personal_data"):
+        logger.info("callback requested on %s for card %s", "13812345678", "6222 0212 3456 7890")
+        try:
+            raise ValueError("bad card 6222 0212 3456 7890")
+        except ValueError:
+            logger.exception("while handling %s", "li.wei@example.com")
+    written = "\n".join(caplog.messages) + "\n".join(r.exc_text or "" for r in caplog.records)
+    assert "13812345678" not in written and "3456 7890" not in written and "li.wei@" not in written
+    assert "callback requested on [电话] for card [银行卡号]" in caplog.messages

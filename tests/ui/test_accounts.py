@@ -82,3 +82,14 @@ def test_users_add_with_an_unknown_role_says_which_roles_exist(tmp_path):
     result = runner.invoke(app, ["users", "add", "x", "--role", "boss", "--no-password"],
                            env={"DE_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 2 and "customer, staff, admin, qa" in result.output
+
+
+def test_users_add_reads_the_password_from_stdin_for_scripts_without_a_prompt(tmp_path):
+    env = {"DE_DATA_DIR": str(tmp_path)}
+    added = runner.invoke(app, ["users", "add", "sara", "--role", "staff", "--password-stdin"],
+                          input="pw-from-a-vault\n", env=env)
+    assert added.exit_code == 0, added.output
+    assert "password" not in added.output.lower().split("api key")[0]  # no prompt, no confirmation
+    assert UserStore(f"sqlite:///{tmp_path / 'users.sqlite'}").check_password("sara", "pw-from-a-vault")
+    empty = runner.invoke(app, ["users", "add", "tom", "--password-stdin"], input="\n", env=env)
+    assert empty.exit_code == 2 and "empty line" in empty.output

@@ -131,3 +131,26 @@ def test_the_staff_pages_load_for_their_roles(client, accounts):
     for path, who in (("/knowledge/", "ada"), ("/handoff/", "sam"), ("/evals/", "quinn"), ("/evals/", "ada")):
         response = client.get(path, headers=accounts[who].headers)
         assert response.status_code == 200 and "<html" in response.text.lower(), (path, who)
+
+
+@pytest.mark.parametrize(("path", "who"), [("/knowledge", "ada"), ("/handoff", "sam"), ("/evals", "quinn"),
+                                           ("/trainer", "sam")])
+def test_a_staff_page_without_its_trailing_slash_redirects_to_the_page(client, accounts, path, who):
+    response = client.get(path, headers=accounts[who].headers)
+    assert response.status_code == 307 and response.headers["location"] == f"{path}/"
+    page = client.get(path, headers=accounts[who].headers, follow_redirects=True)
+    assert page.status_code == 200 and "<html" in page.text.lower() and "Not Found" not in page.text
+    assert client.get(f"{path}?lang=en", headers=accounts[who].headers).headers["location"] == f"{path}/?lang=en"
+
+
+@pytest.mark.parametrize("who", ["ada", "sam", "quinn"])
+def test_logging_in_lands_on_a_page_that_renders(client, accounts, who):
+    response = client.post("/login", data={"name": who, "password": accounts[who].password}, follow_redirects=True)
+    assert response.status_code == 200 and "<html" in response.text.lower(), (who, response.url, response.text[:200])
+    assert str(response.url).endswith("/"), response.url
+
+
+def test_a_bare_staff_path_still_needs_the_role(client, accounts):
+    assert client.get("/knowledge", headers=accounts["carol"].headers).status_code == 403
+    anonymous = client.get("/evals", headers={"Accept": "text/html"})
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login?next=/evals"

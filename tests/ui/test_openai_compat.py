@@ -46,3 +46,23 @@ def test_a_request_without_a_user_message_is_422(openai_client):
     with pytest.raises(openai.UnprocessableEntityError):
         openai_client.chat.completions.create(model="digital-employee",
                                               messages=[{"role": "system", "content": "be nice"}])
+
+
+def test_the_client_lists_the_one_model(openai_client):
+    assert [m.id for m in openai_client.models.list()] == ["digital-employee"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("n", 2), ("stop", ["。"]), ("temperature", 3.5), ("max_tokens", 0),
+                                              ("tools", [{"type": "function", "function": {"name": "f"}}])])
+def test_a_field_the_employee_cannot_honour_is_a_400_that_names_it(openai_client, field, value):
+    with pytest.raises(openai.BadRequestError) as raised:
+        openai_client.chat.completions.create(model="digital-employee", messages=[{"role": "user", "content": "你好"}],
+                                              **{field: value})
+    assert raised.value.body["param"] == field and field in raised.value.body["message"]
+
+
+def test_sampling_fields_in_range_are_accepted_and_the_employee_still_answers(openai_client):
+    completion = openai_client.chat.completions.create(
+        model="digital-employee", messages=[{"role": "user", "content": "你好"}],
+        n=1, temperature=0.7, top_p=0.9, max_tokens=200)
+    assert completion.choices[0].message.content and len(completion.choices) == 1

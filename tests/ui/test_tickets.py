@@ -28,6 +28,37 @@ def test_staff_see_a_complaint_ticket_with_its_slots_and_transcript(client, acco
     assert roles == ["customer", "assistant"] and ticket["transcript"][1]["intent"] == "complaint"
 
 
+PILOT_COMPLAINT = "我要投诉，卡号是6222 0212 3456 7890，昨天被重复扣了年费，电话１３８ ０００１ ２３４５"
+
+
+def test_the_pilots_complaint_keeps_no_card_or_phone_number_in_clear_and_staff_reveal_the_call_back_number(
+        client, accounts, settings):
+    from agent.audit import REVEAL_ACTION, open_audit_log
+    from agent.audit_models import Base
+
+    response = client.post("/api/ask", json={"question": PILOT_COMPLAINT}, headers=accounts["carol"].headers)
+    ticket_id = response.json()["ticket"]
+    ticket = client.get(f"/api/tickets/{ticket_id}", headers=accounts["sam"].headers).json()
+    assert ticket["slots"]["contact"] == "[电话 尾号2345]" and ticket["slots"]["reference"] == "[银行卡号 尾号7890]"
+    assert set(ticket["sealed"]) >= {"contact", "reference"}
+    with open_audit_log(settings) as audit, audit.engine.connect() as db:
+        from sqlalchemy import text
+
+        stored = "\n".join(repr(tuple(r)) for t in Base.metadata.tables for r in db.execute(text(f"SELECT * FROM {t}")))
+    for clear in ("6222 0212 3456 7890", "6222021234567890", "3456 7890", "１３８ ０００１ ２３４５", "13800012345"):
+        assert clear not in stored, f"{clear} is in the audit database in clear"
+
+    assert client.post(f"/api/tickets/{ticket_id}/reveal/contact",
+                       headers=accounts["carol"].headers).status_code == 403  # customers never reveal
+    revealed = client.post(f"/api/tickets/{ticket_id}/reveal/contact", headers=accounts["sam"].headers)
+    assert revealed.status_code == 200 and revealed.json()["value"] == "１３８ ０００１ ２３４５"
+    with open_audit_log(settings) as audit:
+        (event,) = audit.events(subject=f"handoff:{ticket_id}", action_prefix=REVEAL_ACTION)
+    assert event.actor == "sam" and event.detail == {"slot": "contact"}
+    missing = client.post(f"/api/tickets/{ticket_id}/reveal/date", headers=accounts["sam"].headers)
+    assert missing.status_code == 404 and "no sealed value" in missing.json()["detail"]
+
+
 def test_the_customer_sees_the_staff_reply_on_the_next_poll_and_stream(client, accounts):
     reply = _complain(client, accounts["carol"])
     session, seen = reply["session_id"], reply["turn_n"]

@@ -5,27 +5,32 @@ in an extra ``citations`` field, and the reply's refusal, intent and hand-off in
 With ``stream: true`` the reply is sent in pieces only once it has passed the citation and support
 checks: an OpenAI client cannot take back a sentence that the check removes. ``/api/ask/stream``
 streams the live draft instead.
+
+Sampling fields are checked, not silently dropped: ``temperature`` (0-2) and ``top_p`` are accepted and
+the employee's own settings apply (a compliance-checked answer is not re-sampled per caller);
+``max_tokens`` / ``max_completion_tokens`` are accepted as a ceiling the employee's own (shorter) limit
+already meets; ``n`` other than 1, ``stop`` sequences (they would cut a checked answer and its disclosure),
+``tools`` and ``response_format`` get a 400 in OpenAI's error format that names the field.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from agent import Final, Reply
+from agent.reply import text_pieces
 from ui.auth import ANY_ROLE, Identity, require
 from ui.context import AppContext
 
 MODEL_NAME = "digital-employee"
-_PIECE = re.compile(r".+?(?:[。！？!?；;\n]|(?<=[.]) |$)", re.S)
 
 
 class ChatMessage(BaseModel):
@@ -42,7 +47,39 @@ class ChatRequest(BaseModel):
     model: str = MODEL_NAME
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-    model_config = {"extra": "allow"}  # temperature, max_tokens …: accepted, the employee's settings apply
+    n: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    stop: str | list[str] | None = None
+    tools: list[dict[str, Any]] | None = None
+    response_format: dict[str, Any] | None = None
+    model_config = {"extra": "allow"}  # user, seed, metadata …: accepted and without effect
+
+    def unsupported(self) -> tuple[str, str] | None:
+        """(field, why) of the first field this endpoint cannot honour, or None."""
+        if self.n not in (None, 1):
+            return "n", "only one choice is returned: the digital employee gives one checked answer"
+        if self.temperature is not None and not 0 <= self.temperature <= 2:
+            return "temperature", "temperature must be between 0 and 2"
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            return "top_p", "top_p must be in (0, 1]"
+        for name in ("max_tokens", "max_completion_tokens"):
+            if (value := getattr(self, name)) is not None and value < 1:
+                return name, f"{name} must be at least 1"
+        if self.stop:
+            return "stop", "stop sequences are not supported: they would cut a checked answer and its disclosures"
+        if self.tools:
+            return "tools", "tool calling is not supported: the digital employee answers from its knowledge base"
+        if self.response_format and self.response_format.get("type") not in (None, "text"):
+            return "response_format", "only text replies are supported"
+        return None
+
+
+def _invalid(param: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=400, content={"error": {"message": f"{param}: {message}", "param": param,
+                                                            "type": "invalid_request_error", "code": None}})
 
 
 def _extras(reply: Reply, session_id: str) -> dict[str, Any]:
@@ -76,7 +113,10 @@ def build_router(ctx: AppContext) -> APIRouter:
         return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "local"}]}
 
     @router.post("/chat/completions", response_model=None)
-    def chat_completions(request: ChatRequest, identity: Identity = caller) -> dict[str, Any] | StreamingResponse:
+    def chat_completions(request: ChatRequest,
+                         identity: Identity = caller) -> dict[str, Any] | StreamingResponse | JSONResponse:
+        if problem := request.unsupported():
+            return _invalid(*problem)
         created, completion_id = int(time.time()), f"chatcmpl-{uuid.uuid4().hex}"
         question = question_of(request)
         if not request.stream:
@@ -96,7 +136,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         def events() -> Iterator[str]:
             yield chunk({"role": "assistant", "content": ""})
             reply, session_id = answer(question, identity)
-            for piece in _PIECE.findall(reply.text):
+            for piece in text_pieces(reply.text):
                 yield chunk({"content": piece})
             yield chunk({}, "stop", **_extras(reply, session_id))
             yield "data: [DONE]\n\n"

@@ -1,4 +1,5 @@
-"""The hand-off queue for staff: open tickets, a ticket with its transcript, reply into the chat, close."""
+"""The hand-off queue for staff: open tickets, a ticket with its transcript, reply into the chat, close,
+and the reveal of a sealed slot (a call-back number) to the staff member who asks, recorded each time."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from agent.audit import HandoffRecord, UnknownHandoffError
+from agent.audit import HandoffRecord, NotSealedError, UnknownHandoffError
 from agent.audit_models import HandoffStatus
 from ui.api.common import turn_dict
 from ui.auth import Identity, require
@@ -22,7 +23,7 @@ class StaffReply(BaseModel):
 def ticket_dict(ticket: HandoffRecord) -> dict[str, Any]:
     return {"id": ticket.id, "session_id": ticket.session_id, "reason": ticket.reason.value,
             "status": ticket.status.value, "assignee": ticket.assignee, "slots": ticket.slots,
-            "summary": ticket.summary, "created_at": ticket.created_at.isoformat(),
+            "summary": ticket.summary, "sealed": list(ticket.sealed), "created_at": ticket.created_at.isoformat(),
             "closed_at": ticket.closed_at.isoformat() if ticket.closed_at else None}
 
 
@@ -67,6 +68,17 @@ def build_router(ctx: AppContext) -> APIRouter:
         if record.assignee is None:
             record = ctx.audit.update_handoff(ticket_id, assignee=identity.name)
         return {"turn_id": turn_id, "ticket": ticket_dict(record)}
+
+    @router.post("/{ticket_id}/reveal/{slot}")
+    def reveal(ticket_id: str, slot: str, identity: Identity = staff) -> dict[str, str]:
+        """The clear value of one sealed slot (``sealed`` in the ticket), e.g. the number to call back.
+        Every reveal is written to the audit log with the staff member's name."""
+        ticket(ticket_id)
+        try:
+            value = ctx.audit.reveal_slot(ticket_id, slot, identity.name)
+        except NotSealedError as err:
+            raise HTTPException(404, str(err)) from None
+        return {"slot": slot, "value": value}
 
     @router.post("/{ticket_id}/close")
     def close(ticket_id: str, identity: Identity = staff) -> dict[str, Any]:

@@ -1,5 +1,7 @@
-"""The customer chat page: streamed answers, a citations panel, zh/en strings, thumbs up/down, and the
-replies a human colleague writes from the hand-off queue, and the avatar: it reads each answer aloud (lip
+"""The customer chat page: answers shown as "answering…", then the sentences that passed the checks with
+"checking…", then the final reply with [n] links to its citations (ui.chat_view); a citations panel, one
+language per page (zh/en, Gradio's own words too), thumbs up/down, the replies a human colleague writes
+from the hand-off queue (each its own bubble, signed by the role), and the avatar: it reads each answer aloud (lip
 synced, through /api/speak), starting with the first sentence that passes the answer's checks while the
 rest is still being generated, and, in hands-free mode, listens: speaking interrupts it (barge-in: the
 audio stops and the answer being written is cancelled), the transcript is asked as the next question,
@@ -21,8 +23,9 @@ from agent.speakable import still_to_say
 from ui.auth import Identity, parse_owner
 from ui.avatar import avatar_component
 from ui.chat_sessions import LiveSession, NotYourSession, SessionNotFound
+from ui.chat_view import DraftBubble, answer_message, staff_message
 from ui.context import AppContext
-from ui.web import citations_html, render_answer, strings, text
+from ui.web import LANGUAGE_COOKIE, citations_html, request_language, strings, text
 
 LANGUAGES = {"中文": "zh", "English": "en"}
 # Answers that may be written at once across all customers' pages. The LLM server queues generation
@@ -56,6 +59,15 @@ HANDS_FREE_JS = """() => {
   }});
 }"""
 
+# The chosen language is kept for the next visit (and for Gradio's own words, which follow it on reload).
+KEEP_LANGUAGE_JS = f"""(label) => {{
+  const language = label === 'English' ? 'en' : 'zh';
+  document.cookie = '{LANGUAGE_COOKIE}=' + language + '; path=/; max-age=31536000; samesite=lax';
+  const url = new URL(location.href);
+  url.searchParams.set('lang', language);
+  history.replaceState(null, '', url);
+}}"""
+
 Message = dict[str, Any]
 
 
@@ -67,7 +79,7 @@ def _identity(request: gr.Request) -> Identity:
 
 
 def _staff_message(turn: TurnRecord, language: str) -> Message:
-    return {"role": "assistant", "content": f"**{text(language, 'staff')} ({turn.author or '—'}):** {turn.text}"}
+    return staff_message(turn.text, language)
 
 
 def _header(language: str, ctx: AppContext) -> str:
@@ -98,10 +110,11 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
             history = [*history[:unfinished], {"role": "assistant", "content": text(language, "interrupted")},
                        *history[unfinished + 1:]]
         history = [*history, *(_staff_message(t, language) for t in staff_turns(live, last_n))]
-        history += [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+        draft = DraftBubble(language)
+        history += [{"role": "user", "content": message}, draft.message()]
         searching = f"<div class='citations'><em>{text(language, 'searching')}</em></div>"
         yield history, "", searching, live.id, turn_ids, last_n, "", len(history) - 1
-        streamed, key = "", uuid.uuid4().hex
+        key = uuid.uuid4().hex[:12]
         said: list[str] = []
 
         def spoken(done: bool = False, turn_id: int | None = None) -> str:
@@ -109,23 +122,27 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
                                "turn_id": turn_id}, ensure_ascii=False)
 
         for event in ctx.sessions.stream(live, message):
+            # A draft may still be withdrawn by the final checks: show only what passed them (ui.chat_view).
             if isinstance(event, Delta):
-                streamed += event.text
-                history[-1] = {"role": "assistant", "content": streamed}
-                yield history, "", gr.skip(), live.id, turn_ids, last_n, gr.skip(), gr.skip()
+                if not draft.writing:
+                    draft.writing = True
+                    history[-1] = draft.message()
+                    yield history, "", gr.skip(), live.id, turn_ids, last_n, gr.skip(), gr.skip()
             elif isinstance(event, Speakable):
                 said.append(event.text)
+                draft.checked.append(event.text)
+                history[-1] = draft.message()
                 yield history, "", gr.skip(), live.id, turn_ids, last_n, spoken(), gr.skip()
             elif isinstance(event, Final):
                 reply = event.reply
-                history[-1] = {"role": "assistant", "content": render_answer(reply)}
+                history[-1] = answer_message(reply, key)
                 turn = ctx.sessions.last_reply_turn(live)
                 if turn is not None:
                     turn_ids = {**turn_ids, str(len(history) - 1): turn.id}
                     last_n = turn.n
                 said += still_to_say(reply, said)
-                yield (history, "", citations_html(reply.citations, reply.refused, language), live.id, turn_ids,
-                       last_n, spoken(True, turn.id if turn else None), None)
+                yield (history, "", citations_html(reply.citations, reply.refused, language, key), live.id,
+                       turn_ids, last_n, spoken(True, turn.id if turn else None), None)
 
     def poll(history: list[Message], session_id: str | None, last_n: int, language: str,
              request: gr.Request) -> tuple[Any, int]:
@@ -147,14 +164,20 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
         session(session_id, _identity(request))  # the owner check
         value = 0 if data.liked is None or data.liked == "" else (1 if data.liked else -1)
         ctx.audit.set_feedback(turn_id, value)
-        gr.Info(text(language, "feedback_saved"))
+        gr.Info(text(language, "feedback_saved"), title=text(language, "info_title"))
 
     def switch(label: str) -> tuple[Any, ...]:
         language = LANGUAGES.get(label, "zh")
         return (language, _header(language, ctx), gr.update(placeholder=text(language, "placeholder")),
                 f"### {text(language, 'citations')}\n{text(language, 'citations_hint')}",
-                gr.Dataset(samples=[[e] for e in text(language, "examples")]),
-                gr.update(label=text(language, "read_aloud")), gr.update(value=text(language, "hands_free")))
+                gr.Dataset(samples=[[e] for e in text(language, "examples")], label=text(language, "examples_label")),
+                gr.update(label=text(language, "read_aloud")), gr.update(value=text(language, "hands_free")),
+                gr.update(label=text(language, "chat_label")))
+
+    def opened(request: gr.Request) -> Any:
+        """The page opens in the language its address or the visitor's last choice names."""
+        language = request_language(request, follow_browser=False)
+        return next(label for label, code in LANGUAGES.items() if code == language)
 
     with gr.Blocks(title=f"{ctx.settings.assistant_name} · {ctx.settings.institution}") as page:
         language = gr.State("zh")
@@ -171,10 +194,15 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
                 spoken = gr.Textbox(visible="hidden", elem_id="spoken")  # what the avatar says (JSON)
                 barge_in = gr.Button(visible="hidden", elem_id="barge-in")  # cancels the answer being written
                 header = gr.Markdown(_header("zh", ctx), elem_id="header")
-                chat = gr.Chatbot(label="Chat", height=460, elem_id="chat", feedback_options=("Like", "Dislike"))
+                # No share or copy-all buttons: they are for demos, not for a bank's customers. Each message
+                # is its own bubble, so a colleague's reply is never drawn inside the bot's.
+                chat = gr.Chatbot(label=text("zh", "chat_label"), height=460, elem_id="chat",
+                                  feedback_options=("Like", "Dislike"), buttons=["copy"],
+                                  group_consecutive_messages=False)
                 box = gr.Textbox(placeholder=text("zh", "placeholder"), show_label=False, elem_id="question",
                                  submit_btn=True)
-                examples = gr.Examples([[e] for e in text("zh", "examples")], inputs=box)
+                examples = gr.Examples([[e] for e in text("zh", "examples")], inputs=box,
+                                       label=text("zh", "examples_label"))
             with gr.Column(scale=2):
                 picker = gr.Radio([v["language_name"] for v in strings().values()], value="中文",
                                   label="语言 / Language", elem_id="language")
@@ -189,7 +217,9 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
         spoken.change(None, [spoken, language, aloud], None, js=SAY_JS)
         hands_free.click(None, js=HANDS_FREE_JS)
         chat.like(rate, [session_id, turn_ids, language], None)
-        picker.change(switch, picker, [language, header, box, cites_title, examples.dataset, aloud, hands_free])
+        picker.change(switch, picker, [language, header, box, cites_title, examples.dataset, aloud, hands_free, chat])
+        picker.input(None, picker, None, js=KEEP_LANGUAGE_JS)
+        page.load(opened, None, picker)
         gr.Timer(POLL_SECONDS).tick(poll, [chat, session_id, last_n, language], [chat, last_n],
                                     show_progress="hidden")
     return page

@@ -1,5 +1,6 @@
 """The hand-off queue for staff: open tickets, a ticket's transcript with slots and citations, a reply
-that appears in the customer's chat, and closing the ticket."""
+that appears in the customer's chat, closing the ticket, and revealing a sealed slot (the number to call
+back) on request, each reveal recorded in the audit log."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Any
 
 import gradio as gr
 
-from agent.audit import UnknownHandoffError
+from agent.audit import NotSealedError, UnknownHandoffError
 from agent.audit_models import HandoffStatus
 from ui.auth import parse_owner
 from ui.context import AppContext
+from ui.web import nav_bar
 
 QUEUE_COLUMNS = ["ticket", "reason", "status", "assignee", "opened (UTC)", "summary"]
 
@@ -45,6 +47,19 @@ def build_handoff_page(ctx: AppContext) -> gr.Blocks:
             lines.extend(f"  - [{c.n}] {c.document_title} > {c.section}" for c in turn.citations)
         return "\n\n".join(lines)
 
+    def sealed_choices(ticket_id: str | None) -> Any:
+        sealed = ctx.audit.handoff(ticket_id).sealed if ticket_id else ()
+        return gr.update(choices=list(sealed), value=sealed[0] if sealed else None, interactive=bool(sealed))
+
+    def reveal(ticket_id: str | None, slot: str | None, request: gr.Request) -> str:
+        if not ticket_id or not slot:
+            raise gr.Error("Pick a ticket and the detail to reveal first.")
+        try:
+            value = ctx.audit.reveal_slot(ticket_id, slot, staff_name(request))
+        except (UnknownHandoffError, NotSealedError) as err:
+            raise gr.Error(str(err)) from None
+        return f"**{slot}:** `{value}` — this reveal is recorded in the audit log under your name."
+
     def reply(ticket_id: str | None, message: str, request: gr.Request) -> tuple[str, str]:
         if not ticket_id:
             raise gr.Error("Pick a ticket first.")
@@ -73,12 +88,17 @@ def build_handoff_page(ctx: AppContext) -> gr.Blocks:
         return f"Ticket {ticket_id[:8]} closed.", rows, choices
 
     with gr.Blocks(title="Hand-off queue") as page:
+        nav_bar("/handoff")
         gr.Markdown("## Hand-off queue\nComplaints, claim reports and requests for a person. "
                     "Your reply appears in the customer's chat. [Log out](/logout)")
         refresh = gr.Button("Refresh", elem_id="refresh")
         table = gr.Dataframe(headers=QUEUE_COLUMNS, interactive=False, elem_id="tickets", wrap=True)
         picked = gr.Dropdown(label="Ticket", choices=[], elem_id="ticket-choice")
         transcript = gr.Markdown(elem_id="ticket-transcript")
+        with gr.Row():
+            sealed = gr.Dropdown(label="Masked detail", choices=[], interactive=False, elem_id="sealed-slot")
+            show_sealed = gr.Button("Reveal (recorded)", elem_id="reveal-slot")
+        revealed = gr.Markdown(elem_id="revealed")
         message = gr.Textbox(label="Reply to the customer", lines=3, elem_id="staff-reply")
         with gr.Row():
             send = gr.Button("Send reply", variant="primary", elem_id="send-reply")
@@ -86,6 +106,9 @@ def build_handoff_page(ctx: AppContext) -> gr.Blocks:
         page.load(queue, None, [table, picked])
         refresh.click(queue, None, [table, picked])
         picked.change(show, picked, transcript)
+        picked.change(sealed_choices, picked, sealed)
+        picked.change(lambda _: "", picked, revealed)
+        show_sealed.click(reveal, [picked, sealed], revealed)
         send.click(reply, [picked, message], [transcript, message])
         finish.click(close, picked, [transcript, table, picked])
     return page
