@@ -61,9 +61,13 @@ def load_rubric(name: str = "roleplay.zh") -> dict[str, Any]:
     return rubric
 
 
+# A clause that refuses a promise ("我们不能保证5%的收益") states no fact to hold to the clauses.
+_DENIAL = re.compile(r"[^，,；;。]*(?:不能|无法|不会|不)(?:保证|承诺)[^，,；;。]*[，,；;]?")
+
+
 def _claims(reply: str, cues: list[str], courtesy: list[str]) -> list[str]:
     claims = []
-    for sentence in split_sentences(reply):
+    for sentence in split_sentences(_DENIAL.sub("", reply)):
         if _DIGIT.search(sentence) or (any(c in sentence for c in cues)
                                        and not any(p in sentence for p in courtesy)):
             claims.append(sentence.strip())
