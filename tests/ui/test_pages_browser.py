@@ -144,6 +144,7 @@ def test_the_customer_chat_has_no_share_or_clear_buttons_and_gradio_speaks_the_p
     page.goto(scripted.url + "/")
     page.wait_for_selector("#question textarea")
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.get_by_text("常见问题").first.wait_for()  # drawn once Gradio has loaded (a busy box shows 加载中... first)
     body = page.locator("body").inner_text()
     assert "对话" in body and "常见问题" in body
     assert not re.search(r"\b(Chat|Examples)\b", body), body
@@ -220,3 +221,33 @@ def test_the_evals_page_opens_on_the_demo_suite_and_says_what_a_retrieval_run_do
     page.locator("#retrieval-only input").uncheck()
     about.get_by_text("the LLM answers each case").wait_for()
     _shot(page, "evals-page")
+
+
+# Every word is in place once the page is relabelled: the table's headers, and the intro, which follows later.
+ALL_WORDS_JS = """([shown, other]) => {
+  const t = document.body.innerText;
+  return shown.every((x) => t.includes(x)) && !other.some((x) => t.includes(x));
+}"""
+
+
+@pytest.mark.parametrize(("path", "chinese", "english"), [
+    ("/knowledge", ["上传产品文件和监管规定", "上传为草稿", "审核草稿", "检索测试", "撤回发布（客户不再可见）",
+                    "来源文件"],
+     ["Upload product documents", "Upload as drafts", "Review", "Hit-test", "Withdraw from customers", "uploaded by"]),
+    ("/handoff", ["您的回复会出现在客户的对话中", "回复客户", "发送回复", "关闭工单", "查看回拨号码（记入审计日志）",
+                  "处理人"],
+     ["Your reply appears in the customer's chat", "Reply to the customer", "Send reply", "Close ticket",
+      "Reveal (recorded)", "assignee"]),
+])
+def test_the_knowledge_and_handoff_pages_speak_the_chosen_language(offline, scripted, path, chinese, english):
+    page = offline.page()
+    _log_in(page, scripted, "ada")
+    page.wait_for_url(f"{scripted.url}/knowledge/")
+    for language, shown, other in (("zh", chinese, english), ("en", english, chinese)):
+        page.goto(f"{scripted.url}{path}/?lang={language}")
+        page.get_by_text(shown[1]).first.wait_for()
+        try:
+            page.wait_for_function(ALL_WORDS_JS, arg=[shown, other])
+        finally:
+            body = page.locator("body").inner_text()
+            assert all(x in body for x in shown) and not any(x in body for x in other), (language, body)

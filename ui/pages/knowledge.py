@@ -1,6 +1,9 @@
 """The knowledge page for administrators: upload documents (they enter as drafts), review a draft's
 metadata and publish it, list documents with their status, withdraw or delete one, hit-test a query
-(drafts included, marked as such). Customers only ever get published documents."""
+(drafts included, marked as such). Customers only ever get published documents.
+
+Words in Chinese or English (``ui/strings.yaml``, section ``knowledge``): built in Chinese, relabelled on
+load in the visitor's language."""
 
 from __future__ import annotations
 
@@ -16,14 +19,9 @@ from ui import document_review as review
 from ui.auth import parse_owner
 from ui.context import AppContext
 from ui.uploads import BadUpload, FileTooLarge, forget_upload, ingest_upload, save_upload, uploads_dir
-from ui.web import nav_bar
+from ui.web import PageText, nav_bar, request_language, text
 
-DOC_COLUMNS = ["status", "id", "title", "kind", "language", "audience", "products", "effective", "expiry",
-               "chunks", "uploaded by", "published by", "source"]
-HIT_COLUMNS = ["rank", "status", "fused", "cosine", "bm25", "document > section", "text"]
-HISTORY_COLUMNS = ["when (UTC)", "who", "action", "detail"]
 FILE_TYPES = [".md", ".txt", ".pdf", ".docx", ".html", ".htm", ".jsonl"]
-DRAFT_LABEL = "DRAFT"
 _EDIT_FIELDS = ("title", "kind", "audience", "products", "effective_date", "expiry_date", "language")
 
 
@@ -33,31 +31,52 @@ def _read_pieces(path: Path) -> Iterator[bytes]:
             yield piece
 
 
-def _actor(request: gr.Request | None) -> str:
+def _t(language: str, key: str) -> Any:
+    return text(language, f"knowledge.{key}")
+
+
+def _status_label(language: str, draft: bool) -> str:
+    return str(_t(language, "status_draft" if draft else "status_published"))
+
+
+def _table(language: str, columns: str, rows: list[list[Any]]) -> dict[str, Any]:
+    """A table's rows with its headers in ``language``: rows alone would take the headers the page was
+    built with (Chinese), undoing the relabelling."""
+    return {"headers": _t(language, columns), "data": rows}
+
+
+def _actor(request: gr.Request | None, language: str) -> str:
     identity = parse_owner(request.username if request else None)
     if identity is None:
-        raise gr.Error("You are not logged in; reload the page.")
+        raise gr.Error(_t(language, "not_logged_in"))
     return identity.name
 
 
 def build_knowledge_page(ctx: AppContext) -> gr.Blocks:
-    def documents() -> tuple[list[list[Any]], Any, Any]:
+    words = PageText("knowledge")
+
+    def documents(language: str) -> tuple[dict[str, Any], Any, Any]:
         listed = review.listing(ctx.kb)
-        rows = [[DRAFT_LABEL if d["status"] == "draft" else "published", d["id"], d["title"], d["kind"],
+        rows = [[_status_label(language, d["status"] == "draft"), d["id"], d["title"], d["kind"],
                  d["language"], d["audience"], ", ".join(d["products"]), d["effective_date"] or "",
                  d["expiry_date"] or "", d["chunks"], d["uploaded_by"], d["published_by"], d["source"]]
                 for d in listed]
-        everything = [(f"{d['title']} ({d['id']}, {d['status']})", f"{d['id']}|{d['status']}") for d in listed]
+        everything = [(f"{d['title']} ({d['id']}, {_status_label(language, d['status'] == 'draft')})",
+                       f"{d['id']}|{d['status']}") for d in listed]
         drafts = [(f"{d['title']} ({d['id']})", d["id"]) for d in listed if d["status"] == "draft"]
-        return rows, gr.update(choices=everything, value=None), gr.update(choices=drafts, value=None)
+        return (_table(language, "doc_columns", rows), gr.update(choices=everything, value=None),
+                gr.update(choices=drafts, value=None))
 
-    def upload(files: list[str] | None, request: gr.Request,
+    def documents_on_load(request: gr.Request) -> tuple[dict[str, Any], Any, Any]:
+        return documents(request_language(request))
+
+    def upload(files: list[str] | None, language: str, request: gr.Request,
                progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
-            raise gr.Error("Choose one or more files first (.md .txt .pdf .docx .html .jsonl).")
-        actor = _actor(request)
+            raise gr.Error(_t(language, "choose_files"))
+        actor = _actor(request, language)
         lines = []
-        for tmp in progress.tqdm(files, desc="ingesting"):
+        for tmp in progress.tqdm(files, desc=_t(language, "ingesting")):
             name = Path(tmp).name
             existed = (uploads_dir(ctx.settings) / name).exists()
             try:
@@ -70,146 +89,170 @@ def build_knowledge_page(ctx: AppContext) -> gr.Blocks:
                 made = review.record_ingest(ctx.audit, actor, ctx.kb, result.report)
                 if made:
                     titles = "; ".join(f"“{d.title}”" for d in made)
-                    lines.append(f"- ✓ {name}: draft {titles}: check its details under Review, then publish it; "
-                                 "customers do not see it until then")
+                    lines.append(_t(language, "drafted").format(name=name, titles=titles))
                 else:
-                    lines.append(f"- ✓ {name}: unchanged")
+                    lines.append(_t(language, "unchanged").format(name=name))
             else:
-                lines.append(f"- ✗ {name}: " + "; ".join(e for _, e in result.report.failed))
-        return ("\n".join(lines), *documents())
+                lines.append(_t(language, "upload_failed").format(
+                    name=name, errors="; ".join(e for _, e in result.report.failed)))
+        return ("\n".join(lines), *documents(language))
 
-    def pick(document_id: str | None) -> tuple[Any, ...]:
+    def pick(document_id: str | None, language: str) -> tuple[Any, ...]:
         """Prefill the review form with the picked draft's metadata (guessed from its content on upload)."""
         if not document_id:
-            return (*(gr.update(value="") for _ in _EDIT_FIELDS), "", [])
+            return (*(gr.update(value="") for _ in _EDIT_FIELDS), "", history_rows(None, language))
         try:
             d = review.document_dict(ctx.kb.document(document_id, draft=True))
         except UnknownDocument as err:
             raise gr.Error(str(err)) from None
         live = document_id in {doc.id for doc in ctx.kb.documents()}
-        note = (f"**{d['title']}**: a draft uploaded by {d['uploaded_by'] or 'unknown'} from `{Path(d['source']).name}`"
-                + (". A published version is answering customers until you publish this one." if live else
-                   ". Customers do not see it until you publish it."))
+        note = (_t(language, "draft_note").format(title=d["title"],
+                                                  uploader=d["uploaded_by"] or _t(language, "unknown_uploader"),
+                                                  source=Path(d["source"]).name)
+                + _t(language, "live_note" if live else "hidden_note"))
         return (d["title"], d["kind"], d["audience"], ", ".join(d["products"]), d["effective_date"] or "",
-                d["expiry_date"] or "", d["language"], note, history_rows(document_id))
+                d["expiry_date"] or "", d["language"], note, history_rows(document_id, language))
 
-    def history_rows(document_id: str | None) -> list[list[Any]]:
-        return [[f"{e.created_at:%Y-%m-%d %H:%M}", e.actor, e.action.removeprefix("document."),
+    def history_rows(document_id: str | None, language: str) -> dict[str, Any]:
+        rows = [[f"{e.created_at:%Y-%m-%d %H:%M}", e.actor, e.action.removeprefix("document."),
                  "; ".join(f"{k}: {v}" for k, v in e.detail.items())]
                 for e in review.history(ctx.audit, document_id)] if document_id else []
+        return _table(language, "history_columns", rows)
 
     def save(document_id: str | None, title: str, kind: str | None, audience: str | None, products: str,
-             effective: str, expiry: str, language: str | None, request: gr.Request) -> tuple[Any, ...]:
+             effective: str, expiry: str, doc_language: str | None, language: str,
+             request: gr.Request) -> tuple[Any, ...]:
         if not document_id:
-            raise gr.Error("Pick a draft to edit.")
-        values = (title, kind, audience, products, effective, expiry, language)
+            raise gr.Error(_t(language, "pick_draft_edit"))
+        values = (title, kind, audience, products, effective, expiry, doc_language)
         fields = {key: "" if value is None else str(value) for key, value in zip(_EDIT_FIELDS, values, strict=True)}
         try:
-            edited = review.edit(ctx.kb, ctx.audit, _actor(request), document_id, fields)
+            edited = review.edit(ctx.kb, ctx.audit, _actor(request, language), document_id, fields)
         except (UnknownDocument, ValueError) as err:
             raise gr.Error(str(err)) from None
-        rows, everything, _ = documents()
-        return f"saved “{edited.title}” (still a draft)", rows, everything, history_rows(document_id)
+        rows, everything, _ = documents(language)
+        return (_t(language, "saved").format(title=edited.title), rows, everything,
+                history_rows(document_id, language))
 
-    def publish(document_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+    def publish(document_id: str | None, language: str, request: gr.Request) -> tuple[Any, ...]:
         if not document_id:
-            raise gr.Error("Pick a draft to publish.")
+            raise gr.Error(_t(language, "pick_draft_publish"))
         try:
-            live = review.publish(ctx.kb, ctx.audit, _actor(request), document_id)
+            live = review.publish(ctx.kb, ctx.audit, _actor(request, language), document_id)
         except ReviewConflict as err:
             raise gr.Error(str(err)) from None
-        return (f"published “{live.title}”: customers can be answered from it now", *documents(), [])
+        return (_t(language, "published").format(title=live.title), *documents(language),
+                history_rows(None, language))
 
-    def discard(document_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+    def discard(document_id: str | None, language: str, request: gr.Request) -> tuple[Any, ...]:
         if not document_id:
-            raise gr.Error("Pick a draft to discard.")
-        _, orphaned = review.remove(ctx.kb, ctx.audit, _actor(request), document_id, DocumentStatus.DRAFT)
+            raise gr.Error(_t(language, "pick_draft_discard"))
+        _, orphaned = review.remove(ctx.kb, ctx.audit, _actor(request, language), document_id,
+                                    DocumentStatus.DRAFT)
         for source in orphaned:
             forget_upload(ctx.settings, source)
-        return (f"discarded the draft {document_id}", *documents(), [])
+        return (_t(language, "discarded").format(id=document_id), *documents(language),
+                history_rows(None, language))
 
-    def chosen(choice: str | None) -> tuple[str, DocumentStatus]:
+    def chosen(choice: str | None, language: str) -> tuple[str, DocumentStatus]:
         if not choice:
-            raise gr.Error("Pick a document first.")
+            raise gr.Error(_t(language, "pick_document"))
         document_id, _, status = choice.partition("|")
         return document_id, DocumentStatus(status or "published")
 
-    def delete(choice: str | None, request: gr.Request) -> tuple[Any, ...]:
-        document_id, status = chosen(choice)
-        removed, orphaned = review.remove(ctx.kb, ctx.audit, _actor(request), document_id, status)
+    def delete(choice: str | None, language: str, request: gr.Request) -> tuple[Any, ...]:
+        document_id, status = chosen(choice, language)
+        removed, orphaned = review.remove(ctx.kb, ctx.audit, _actor(request, language), document_id, status)
         for source in orphaned:
             forget_upload(ctx.settings, source)
-        return ((f"removed {', '.join(removed)}" if removed else f"no document {document_id}"), *documents())
+        return ((_t(language, "removed").format(ids=", ".join(removed)) if removed
+                 else _t(language, "no_document").format(id=document_id)), *documents(language))
 
-    def withdraw(choice: str | None, request: gr.Request) -> tuple[Any, ...]:
-        document_id, status = chosen(choice)
+    def withdraw(choice: str | None, language: str, request: gr.Request) -> tuple[Any, ...]:
+        document_id, status = chosen(choice, language)
         if status is not DocumentStatus.PUBLISHED:
-            raise gr.Error("That is a draft already; only a published document can be withdrawn.")
+            raise gr.Error(_t(language, "already_draft"))
         try:
-            draft = review.unpublish(ctx.kb, ctx.audit, _actor(request), document_id)
+            draft = review.unpublish(ctx.kb, ctx.audit, _actor(request, language), document_id)
         except (UnknownDocument, ReviewConflict) as err:
             raise gr.Error(str(err)) from None
-        return (f"withdrew “{draft.title}”: customers no longer see it; it is a draft again", *documents())
+        return (_t(language, "withdrew").format(title=draft.title), *documents(language))
 
-    def hit_test(query: str, k: float) -> list[list[Any]]:
+    def hit_test(query: str, k: float, language: str) -> dict[str, Any]:
         if not (query or "").strip():
-            raise gr.Error("Type what a customer might ask.")
-        return [[ev.rank, DRAFT_LABEL if ev.document.is_draft else "published", round(ev.score, 4),
+            raise gr.Error(_t(language, "type_query"))
+        rows = [[ev.rank, _status_label(language, ev.document.is_draft), round(ev.score, 4),
                  round(ev.dense_score or 0.0, 3), round(ev.keyword_score or 0.0, 2), ev.citation_label(),
                  ev.chunk.text[:300]]
                 for ev in ctx.hit_test.run(query, int(k), SearchFilters(include_drafts=True))]
+        return _table(language, "hit_columns", rows)
 
-    with gr.Blocks(title="Knowledge base") as page:
+    def intro(language: str) -> str:
+        return str(_t(language, "intro")).format(max_mb=ctx.settings.max_file_mb)
+
+    def zh(key: str) -> Any:
+        return _t("zh", key)
+
+    with gr.Blocks(title=f"{zh('page_title')} · {_t('en', 'page_title')}") as page:
         nav_bar("/knowledge")
-        gr.Markdown("## Knowledge base\nUpload product documents and regulations: they enter as drafts; check "
-                    "their details under Review and publish them before customers see them. Check what a question "
-                    f"retrieves under Hit-test. Files up to {ctx.settings.max_file_mb} MB. [Log out](/logout)")
+        language = gr.State("zh")
+        heading = gr.Markdown(intro("zh"))
         outcome = gr.Markdown(elem_id="ingest-result")
-        with gr.Tab("Documents"):
-            files = gr.File(label="Upload documents", file_count="multiple", file_types=FILE_TYPES,
-                            elem_id="upload")
-            ingest = gr.Button("Upload as drafts", variant="primary", elem_id="ingest")
-            table = gr.Dataframe(headers=DOC_COLUMNS, interactive=False, elem_id="documents", wrap=True)
+        with words(gr.Tab(zh("documents_tab")), "documents_tab"):
+            files = words(gr.File(label=zh("upload"), file_count="multiple", file_types=FILE_TYPES,
+                                  elem_id="upload"), "upload")
+            ingest = words(gr.Button(zh("ingest"), variant="primary", elem_id="ingest"), "ingest", "value")
+            table = words(gr.Dataframe(headers=zh("doc_columns"), interactive=False, elem_id="documents", wrap=True),
+                          "doc_columns", "headers")
             with gr.Row():
-                doomed = gr.Dropdown(label="Document", choices=[], elem_id="delete-choice")
-                unpublish = gr.Button("Withdraw from customers", elem_id="unpublish")
-                remove = gr.Button("Delete", variant="stop", elem_id="delete")
-        with gr.Tab("Review"):
-            draft = gr.Dropdown(label="Draft", choices=[], elem_id="draft-choice")
+                doomed = words(gr.Dropdown(label=zh("document"), choices=[], elem_id="delete-choice"), "document")
+                unpublish = words(gr.Button(zh("unpublish"), elem_id="unpublish"), "unpublish", "value")
+                remove = words(gr.Button(zh("delete"), variant="stop", elem_id="delete"), "delete", "value")
+        with words(gr.Tab(zh("review_tab")), "review_tab"):
+            draft = words(gr.Dropdown(label=zh("draft"), choices=[], elem_id="draft-choice"), "draft")
             about = gr.Markdown(elem_id="draft-about")
             with gr.Row():
-                title = gr.Textbox(label="Title", elem_id="draft-title", scale=3)
-                kind = gr.Dropdown(label="Kind", choices=[k.value for k in DocumentKind], elem_id="draft-kind")
-                audience = gr.Dropdown(label="Audience", choices=[a.value for a in Audience],
-                                       elem_id="draft-audience")
-                language = gr.Dropdown(label="Language", choices=["zh", "en"], elem_id="draft-language")
+                title = words(gr.Textbox(label=zh("title"), elem_id="draft-title", scale=3), "title")
+                kind = words(gr.Dropdown(label=zh("kind"), choices=[k.value for k in DocumentKind],
+                                         elem_id="draft-kind"), "kind")
+                audience = words(gr.Dropdown(label=zh("audience"), choices=[a.value for a in Audience],
+                                             elem_id="draft-audience"), "audience")
+                doc_language = words(gr.Dropdown(label=zh("language"), choices=["zh", "en"],
+                                                 elem_id="draft-language"), "language")
             with gr.Row():
-                products = gr.Textbox(label="Products (tags, comma-separated)", elem_id="draft-products")
-                effective = gr.Textbox(label="Effective date (YYYY-MM-DD)", elem_id="draft-effective")
-                expiry = gr.Textbox(label="Expiry date (YYYY-MM-DD, empty for none)", elem_id="draft-expiry")
+                products = words(gr.Textbox(label=zh("products"), elem_id="draft-products"), "products")
+                effective = words(gr.Textbox(label=zh("effective"), elem_id="draft-effective"), "effective")
+                expiry = words(gr.Textbox(label=zh("expiry"), elem_id="draft-expiry"), "expiry")
             with gr.Row():
-                save_button = gr.Button("Save changes", elem_id="draft-save")
-                publish_button = gr.Button("Publish", variant="primary", elem_id="draft-publish")
-                discard_button = gr.Button("Discard draft", variant="stop", elem_id="draft-discard")
-            history = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, elem_id="draft-history", wrap=True,
-                                   label="History")
-        with gr.Tab("Hit-test"):
+                save_button = words(gr.Button(zh("save"), elem_id="draft-save"), "save", "value")
+                publish_button = words(gr.Button(zh("publish"), variant="primary", elem_id="draft-publish"),
+                                       "publish", "value")
+                discard_button = words(gr.Button(zh("discard"), variant="stop", elem_id="draft-discard"),
+                                       "discard", "value")
+            history = words(gr.Dataframe(headers=zh("history_columns"), interactive=False, elem_id="draft-history",
+                                         wrap=True, label=zh("history")), "history_columns", "headers")
+        with words(gr.Tab(zh("hit_tab")), "hit_tab"):
             with gr.Row():
-                query = gr.Textbox(label="Query", elem_id="hit-query", scale=4)
-                k = gr.Slider(1, 20, value=5, step=1, label="chunks", scale=1)
-            search = gr.Button("Search", elem_id="hit-search")
-            gr.Markdown(f"Drafts are searched too and marked {DRAFT_LABEL}: customers never get them.")
-            hits = gr.Dataframe(headers=HIT_COLUMNS, interactive=False, elem_id="hits", wrap=True)
-        form = [title, kind, audience, products, effective, expiry, language]
+                query = words(gr.Textbox(label=zh("query"), elem_id="hit-query", scale=4), "query")
+                k = words(gr.Slider(1, 20, value=5, step=1, label=zh("chunks"), scale=1), "chunks")
+            search = words(gr.Button(zh("search"), elem_id="hit-search"), "search", "value")
+            words(gr.Markdown(zh("hit_note")), "hit_note", "value")
+            hits = words(gr.Dataframe(headers=zh("hit_columns"), interactive=False, elem_id="hits", wrap=True),
+                         "hit_columns", "headers")
+        form = [title, kind, audience, products, effective, expiry, doc_language]
         listed = [table, doomed, draft]
-        page.load(documents, None, listed)
-        ingest.click(upload, files, [outcome, *listed])
-        remove.click(delete, doomed, [outcome, *listed])
-        unpublish.click(withdraw, doomed, [outcome, *listed])
-        draft.change(pick, draft, [*form, about, history])
-        save_button.click(save, [draft, *form], [outcome, table, doomed, history])
-        publish_button.click(publish, draft, [outcome, *listed, history])
-        discard_button.click(discard, draft, [outcome, *listed, history])
-        search.click(hit_test, [query, k], hits)
-        query.submit(hit_test, [query, k], hits)
+        words.relabel_on_load(page, language)
+        # formatted words, and a second word of one component (its label beside its headers)
+        language.change(lambda lang: (intro(lang), gr.update(label=_t(lang, "history"))), language,
+                        [heading, history])
+        page.load(documents_on_load, None, listed)
+        ingest.click(upload, [files, language], [outcome, *listed])
+        remove.click(delete, [doomed, language], [outcome, *listed])
+        unpublish.click(withdraw, [doomed, language], [outcome, *listed])
+        draft.change(pick, [draft, language], [*form, about, history])
+        save_button.click(save, [draft, *form, language], [outcome, table, doomed, history])
+        publish_button.click(publish, [draft, language], [outcome, *listed, history])
+        discard_button.click(discard, [draft, language], [outcome, *listed, history])
+        search.click(hit_test, [query, k, language], hits)
+        query.submit(hit_test, [query, k, language], hits)
     return page

@@ -329,7 +329,7 @@
           return window.MediaRecorder && MediaRecorder.isTypeSupported(m);
         })[0] || "";
         var mic = {stream: stream, ctx: ctx, timer: 0, recorder: null, chunks: [], floor: 0.005,
-                   above: 0, below: 0, speaking: false};
+                   above: 0, below: 0, speaking: false, hearing: []};
         state.mic = mic;
         var endMs = state.config.endOfTurnMs || 700, stepMs = 20, MAX_IDLE_RECORDING_MS = 15000;
 
@@ -357,7 +357,11 @@
             form.append("audio", blob, "speech." + (blob.type.indexOf("ogg") >= 0 ? "ogg" :
                                                       blob.type.indexOf("mp4") >= 0 ? "m4a" : "webm"));
             setStatus("…");
-            fetch(state.config.transcribeUrl || "/api/transcribe", {method: "POST", body: form, signal: request().signal})
+            // Not request(): barge-in drops the avatar's answer, never the customer's own earlier words
+            // (a customer who pauses and goes on would lose the question Whisper is still hearing).
+            var hearing = new AbortController();
+            mic.hearing.push(hearing);
+            fetch(state.config.transcribeUrl || "/api/transcribe", {method: "POST", body: form, signal: hearing.signal})
               .then(function (r) { return r.json().then(function (j) { if (!r.ok) { throw new Error(j.detail); } return j; }); })
               .then(function (t) {
                 setStatus("");
@@ -423,6 +427,7 @@
     state.mic = null;
     if (!mic) { return; }
     clearInterval(mic.timer);
+    mic.hearing.forEach(function (c) { c.abort(); });  // hands-free off: what was still being heard is dropped
     if (mic.recorder && mic.recorder.state !== "inactive") { mic.recorder.stop(); }
     mic.stream.getTracks().forEach(function (t) { t.stop(); });
     mic.ctx.close();
