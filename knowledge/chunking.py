@@ -1,10 +1,15 @@
 """Split a document along its own structure so every chunk can be cited by section.
 
-Headings come from Markdown (``#`` .. ``######``), from Chinese legal structure (编/章/节/条), from
-numbered clauses of policy wordings (``5.3 保险费自动垫交``) and from English legal units (Chapter,
-Part, Section, Article, Clause), each at the start of a line. A chunk is one section's text; a section
-longer than ``max_chars`` is split between sentences, never inside one, unless a single sentence is
-itself over twice the limit.
+Headings come from Markdown (``#`` .. ``######``), from Chinese legal structure in Simplified and
+Traditional characters (编/章/节/条/款/项, 編/章/節/條/款/項), from numbered clauses of policy wordings
+(``5.3 保险费自动垫交``, a title-like ``一、投保范围`` outside any article) and from English legal units
+(Chapter, Part, Section, Article, Clause), each at the start of a line. Real documents glue the number
+to its text (``第五条投保人…`` from a Word export), space its characters out (``第 二 十 三 條`` from a
+PDF) and put the article's name in 【】 on its line or the line before; all of these are one heading,
+labelled as written (``第二十三條【受益人之受益權】``). A line that only refers to an article
+(``第十六条规定了…``) is not one. A chunk is one section's text, so it never spans two articles; a
+section longer than ``max_chars`` is split between sentences, never inside one, unless a single
+sentence is itself over twice the limit.
 """
 
 from __future__ import annotations
@@ -18,10 +23,21 @@ from knowledge.documents import Chunk
 DEFAULT_MAX_CHARS = 500
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_CN_NUMERAL = r"[一二三四五六七八九十百千零〇两\d]+"
-_LEGAL_HEADING = re.compile(rf"^\s*(第{_CN_NUMERAL}(编|章|节|条))(?:[\s　]+(.*))?$")
+_CN_DIGIT = r"[一二三四五六七八九十百千零〇两兩\d]"
+_CN_NUMERAL = rf"{_CN_DIGIT}+"
+# "第十六条", "第 二 十 三 條", "第二十二 條": PDFs space the characters of a heading out.
+_LEGAL_HEADING = re.compile(rf"^\s*(第[\s　]*{_CN_DIGIT}(?:[\s　]*{_CN_DIGIT})*[\s　]*(编|編|章|节|節|条|條|款|项|項))(.*)$")
 # Below any Markdown level a document is likely to use for titles, in the order of legal structure.
-_LEGAL_LEVEL = {"编": 2, "章": 3, "节": 4, "条": 5}
+_LEGAL_LEVEL = {"编": 2, "編": 2, "章": 3, "节": 4, "節": 4, "条": 5, "條": 5, "款": 6, "项": 7, "項": 7}
+_ARTICLE_UNITS = frozenset("条條")
+# What follows a number glued to its text when the line only refers to that unit: "第十六条规定了…",
+# "第二章所列事项", "第三十五条第二项约定…".
+_REFERENCE = re.compile(r"^(?:规定|規定|约定|約定|所|的|之|及|和|与|與|或|至|中|第|项|項|款|以|内|內|[、，,。；;)）])")
+_BRACKET_NAME = re.compile(r"^[\s　]*([【〔\[][^】〕\]]{1,30}[】〕\]])[\s　]*(.*)$")
+_NAME_LINE = re.compile(r"^\s*[【〔][^】〕]{1,30}[】〕]\s*$")  # "【除外責任（二）】" alone: the next article's name
+# "一、投保范围": a section of a policy wording, when it reads as a title and no article is open.
+_ORDINAL_SECTION = re.compile(r"^\s*([一二三四五六七八九十]{1,3})、[\s　]*([^。；;，,：:]{1,24})$")
+_ORDINAL_LEVEL = 4
 # "5.3 保险费自动垫交 您可以…": two to four small numbers, then a space and a word (not "2.35 %").
 _NUMBERED_CLAUSE = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){1,3})[\s　]+(?=[\u4e00-\u9fffA-Z])(.*)$")
 _ENGLISH_UNIT = re.compile(r"^\s*(Chapter|Part|Section|Article|Clause)\s+(\d+|[IVXLC]+)\b[.:]?\s*(.*)$", re.IGNORECASE)
@@ -38,18 +54,36 @@ class Section:
     end: int
 
 
-def _heading(line: str) -> tuple[int, str, bool] | None:
+def _legal_heading(line: str) -> tuple[int, str, bool] | None:
+    legal = _LEGAL_HEADING.match(line)
+    if not legal:
+        return None
+    unit = legal.group(2)
+    number = re.sub(r"[\s　]", "", legal.group(1))
+    spaced, rest = legal.group(3)[:1].isspace(), legal.group(3).strip()
+    named = _BRACKET_NAME.match(legal.group(3))
+    if named:  # "第三條【貨幣單位與匯率風險】": the name is part of the label
+        number, rest = number + named.group(1), named.group(2).strip()
+    elif rest and not spaced and (_REFERENCE.match(rest) or unit in "款项項"):
+        return None  # glued to words that refer to it, or an item number inside a sentence
+    if unit in _ARTICLE_UNITS:  # "第十六条 订立保险合同，..." : the remainder is the article's text
+        return _LEGAL_LEVEL[unit], number, bool(rest)
+    if rest and not spaced and (len(rest) > 20 or re.search(r"[。；;，,]", rest)):
+        return None  # "第二章规定…" runs on as a sentence: not a chapter heading
+    return _LEGAL_LEVEL[unit], f"{number} {rest}".strip(), False
+
+
+def _heading(line: str, in_article: bool = False) -> tuple[int, str, bool] | None:
     """(level, label for the path, whether the line's remainder is body text) or None."""
     md = _MARKDOWN_HEADING.match(line)
     if md:
         return len(md.group(1)), md.group(2).strip(), False
-    legal = _LEGAL_HEADING.match(line)
+    legal = _legal_heading(line)
     if legal:
-        unit, rest = legal.group(2), (legal.group(3) or "").strip()
-        if unit == "条":  # "第十六条 订立保险合同，..." : the remainder is the article's text
-            return _LEGAL_LEVEL[unit], legal.group(1), bool(rest)
-        label = f"{legal.group(1)} {rest}".strip()
-        return _LEGAL_LEVEL[unit], label, False
+        return legal
+    ordinal = None if in_article else _ORDINAL_SECTION.match(line)
+    if ordinal:
+        return _ORDINAL_LEVEL, f"{ordinal.group(1)}、{ordinal.group(2).strip()}", False
     numbered = _NUMBERED_CLAUSE.match(line)
     if numbered:
         number, rest = numbered.group(1), numbered.group(2).strip()
@@ -80,18 +114,31 @@ def split_sections(text: str, title: str = "") -> list[Section]:
             lead = len(raw) - len(raw.lstrip())
             sections.append(Section(path, raw.strip(), body_start + lead, body_start + lead + len(raw.strip())))
 
+    lines = text.splitlines(keepends=True)
     offset = 0
-    for line in text.splitlines(keepends=True):
-        heading = _heading(line.rstrip("\n"))
+    name: tuple[int, str] | None = None  # a 【name】 line (its offset, text) waiting for its article
+    for i, line in enumerate(lines):
+        in_article = any(level >= _LEGAL_LEVEL["条"] for level, _ in stack)
+        heading = _heading(line.rstrip("\n"), in_article)
+        if heading is None and _NAME_LINE.match(line) and i + 1 < len(lines):
+            following = _heading(lines[i + 1].rstrip("\n"), in_article)
+            if following is not None and following[0] == _LEGAL_LEVEL["条"]:
+                name = (offset, line.strip())
+                offset += len(line)
+                continue
         if heading is not None:
-            close(offset)
             level, label, inline_body = heading
+            start = offset
+            if name is not None and level == _LEGAL_LEVEL["条"] and "【" not in label:
+                start, label = name[0], label + name[1]
+            name = None
+            close(start)
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, label))
             path = tuple(lbl for _, lbl in stack if lbl != title)
-            body_start = offset
-            content_from = offset if inline_body else offset + len(line)
+            body_start = start
+            content_from = start if inline_body else offset + len(line)
         elif body_start is None:
             body_start = content_from = offset
         offset += len(line)

@@ -52,11 +52,11 @@ def build_document(parsed: ParsedFile, source: str, infer: bool = False,
     meta = dict(parsed.metadata)
     if infer:
         meta = {**suggest_metadata(parsed.text, product_names or {}), **{k: v for k, v in meta.items() if v}}
-    title = str(meta.get("title") or "").strip()
-    if not title:
-        h1 = _H1.search(parsed.text)
-        title = h1.group(1).strip() if h1 else parsed.path.stem
-    products = meta.get("products") or ()
+    code = str(meta.get("product_code") or "")  # a product code the file prints (PDF running headers)
+    # The file name is the last resort: "clause.html" names no policy.
+    title = (str(meta.get("title") or "").strip() or suggest_title(parsed.text, named_only=True) or (f"【{code}】" if code else "")
+             or parsed.path.stem)
+    products = meta.get("products") or ([code] if code else ())
     if isinstance(products, str):
         products = [products]
     if not isinstance(products, (list, tuple)):
@@ -94,16 +94,18 @@ _MAX_TITLE = 60
 _TITLE_WORD = re.compile(
     r"(条款|條款|说明书|說明書|办法|辦法|规定|規定|条例|條例|细则|細則|须知|須知|指引|章程|规则|規則|合同|契約|协议|協議"
     r"|收费标准|收費標準|费率|費率|保险|保險|寿险|壽險|险|險|法|Terms|Conditions|Policy|Schedule|Rules|Regulations?|Act"
-    r"|Guide|Agreement)(?:[（(][^）)]*[）)])?$",
+    r"|Guide|Agreement)(?:[（(][^）)]*[）)]|\s*[－—\-]\s*\S{1,8}型)?$",  # "…終身壽險－定期給付型"
     re.IGNORECASE,
 )
 _PRODUCT_CODE = re.compile(r"\s*[_＿][A-Za-z0-9\-]+$")  # "…終身保險（定期給付型）_BYUPL7"
 _NOT_A_TITLE = re.compile(
     r"[。．.;；:：,，!?！？、]$"  # a sentence
     r"|第\s*\d+\s*[页頁]|^(?:page|p\.)\s*\d+|\d+\s*/\s*\d+\s*$"  # a page header or footer
-    r"|^(?:第[一二三四五六七八九十百千零〇两\d]+[编章节条條款]|\d+(?:\.\d+)*[.、\s]|[一二三四五六七八九十]+、|[（(]|【|>)",
+    r"|^(?:第[\s一二三四五六七八九十百千零〇两\d]+[编章节条條款編節]|\d+(?:\.\d+)*[.、\s]|[一二三四五六七八九十]+、|[（(]|【|>)",
     re.IGNORECASE,
 )
+_INNER_STOP = re.compile(r"[。；;「」]|[，,].*[，,]")  # a line holding a sentence, a quote or a list is no title
+_GENERIC_TITLE = re.compile(r"^(?:保[单單]|保[险險]|合同|契約)?(?:条款|條款)$")
 _REGULATION = re.compile(r"(法|条例|條例|办法|辦法|规定|規定|细则|細則|指引|通知|Regulations?|Act|Rules|Measures|"
                          r"Guidelines)$", re.IGNORECASE)
 _TRAINING = re.compile(r"培训|培訓|话术|話術|教材|training", re.IGNORECASE)
@@ -124,17 +126,22 @@ _MONTHS = {m: n for n, m in enumerate(("january", "february", "march", "april", 
                                          "september", "october", "november", "december"), 1)}
 
 
-def suggest_title(text: str) -> str | None:
+def suggest_title(text: str, named_only: bool = False) -> str | None:
     """The line near the top that reads as the document's name: a Markdown title, else a policy or rule name
-    before any other short line."""
+    before any other short line (with ``named_only``, a line that names a policy or rule, or nothing: for
+    ingest with no reviewer, where a stray body line would be a worse title than the file name)."""
     h1 = _H1.search(text)
     if h1:
         return h1.group(1).strip()
     lines = [line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()][:_HEAD_LINES]
     candidates = [_PRODUCT_CODE.sub("", line) for line in lines
-                  if 2 <= len(line) <= _MAX_TITLE and not _NOT_A_TITLE.search(line) and any(c.isalpha() for c in line)]
+                  if 2 <= len(line) <= _MAX_TITLE and not _NOT_A_TITLE.search(line) and any(c.isalpha() for c in line)
+                  and not _INNER_STOP.search(line)]
     named = [line for line in candidates if _TITLE_WORD.search(line)]
-    return (named or candidates or [None])[0]
+    specific = [line for line in named if not _GENERIC_TITLE.match(line)]  # "保單條款" names no product
+    if named_only:
+        candidates = []
+    return (specific or named or candidates or [None])[0]
 
 
 def _found_date(match: re.Match[str] | None) -> date | None:

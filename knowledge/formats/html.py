@@ -1,5 +1,10 @@
 """HTML: the readable text of a saved web page, with h1..h6 as Markdown headings.
 
+Word's "Save as web page" writes no ``<h*>``: its headings are paragraphs set in bold
+(``<p><b><span>保险责任</span></b></p>``), and an article's number is a bold run glued to its text
+(``<b><span>第五条</span></b><span>投保人…</span>``). A short paragraph wholly in bold becomes a ``##``
+heading; a numbered one (第五条, 一、, 5.3) stays a line, for the chunker to read its number.
+
 Pages from Chinese regulators and banks are often GBK/GB2312, declared in ``<meta charset>``; the
 declaration is honoured (GB encodings are read as GB18030, their superset) unless the bytes are valid
 UTF-8, the usual case of a page re-saved without fixing its declaration. Scripts, styles and the
@@ -39,6 +44,13 @@ _BLOCKS = frozenset(
     "figure form hr html li main ol p section summary table tbody tfoot thead ul".split()
 )
 _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_BOLD_TAGS = ("b", "strong")
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
+_MAX_BOLD_HEADING = 40
+# Numbered lines keep their number for the chunker (knowledge.chunking), which knows its level.
+_NUMBERED = re.compile(r"^(?:第\s*[一二三四五六七八九十百千零〇两兩\d]|[一二三四五六七八九十]+、|[（(]|\d+(?:\.\d+)*[.、\s]"
+                       r"|(?:chapter|part|section|article|clause)\s)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[。.;；:：,，!?！？]$")
 # CSS Text 3: a line break in the source between two Chinese characters is removed, not shown as a space.
 _CJK_SEGMENT_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
 
@@ -126,6 +138,8 @@ def _walk(node: Any, out: _Lines) -> None:
             out.end_line()
             for line in normalise_newlines(child.get_text()).split("\n"):
                 out.add_line(line.rstrip())
+        elif name == "p" and _bold_heading(child):
+            out.add_line(f"## {_inline_text(child)}")
         elif name == "br":
             out.end_line()
         elif name in _BLOCKS:
@@ -134,6 +148,24 @@ def _walk(node: Any, out: _Lines) -> None:
             out.end_line()
         else:
             _walk(child, out)
+
+
+def _is_bold(tag: Any) -> bool:
+    return any(t.name in _BOLD_TAGS or _BOLD_STYLE.search(str(t.get("style", "")))
+               for t in (tag, *tag.parents) if getattr(t, "name", None) and t.name != "[document]")
+
+
+def _bold_heading(paragraph: Any) -> bool:
+    """A short paragraph all of whose text is bold, and that is neither a sentence nor numbered."""
+    from bs4 import NavigableString
+    from bs4.element import PreformattedString
+
+    runs = [t for t in paragraph.descendants
+            if isinstance(t, NavigableString) and not isinstance(t, PreformattedString) and t.strip()]
+    text = _collapse("".join(runs))
+    if not runs or not text or len(text) > _MAX_BOLD_HEADING or _NUMBERED.match(text) or _SENTENCE_END.search(text):
+        return False
+    return all(_is_bold(t.parent) for t in runs)
 
 
 def _drop_non_content(soup: Any) -> None:

@@ -1,10 +1,13 @@
 """PDF: the text layer, page by page, with the artefacts of PDF extraction repaired conservatively.
 
-A PDF stores positioned glyphs, not paragraphs, so extracted text carries page numbers as lines of
-their own and breaks every sentence at the right margin. This parser drops page-number-only lines and
-joins Chinese lines the margin broke, but never into a heading (第X条, 5.3, 一、), so the chunker still
-sees the document's structure. Page offsets go into ``ParsedFile.page_starts`` for citations.
-Scanned PDFs have no text layer and are refused with a message that says to OCR them first.
+A PDF stores positioned glyphs, not paragraphs, so extracted text carries page furniture and breaks
+every sentence at the right margin. This parser drops page numbers ("第 5 頁，共 11 頁", "4 / 17") and
+the running headers and footers a publisher prints on every page ("【APKTPL】-8/19", the product's name,
+a sales date), found as the lines at a page's edges that repeat across pages once their digits are set
+aside; a running product name becomes the title when the PDF names none. It joins Chinese lines the
+margin broke, but never into a heading (第X条, 5.3, 一、), so the chunker still sees the document's
+structure. Page offsets go into ``ParsedFile.page_starts`` for citations. Scanned PDFs have no text
+layer and are refused with a message that says to OCR them first.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import io
 import logging
 import re
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +30,24 @@ MIN_CHARS_PER_PAGE = 20
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NUMERAL = r"[一二三四五六七八九十百千零〇两\d]+"
-# Lines that are nothing but a page number: "3", "- 3 -", "— 3 —", "第 3 页", "第3页 共12页", "Page 3 of 12", "3/12".
+_PAGE_OF = rf"第\s*{_NUMERAL}\s*[页頁](?:\s*[,，/]?\s*共\s*{_NUMERAL}\s*[页頁])?"
+# Lines that are nothing but a page number: "3", "- 3 -", "— 3 —", "第 3 页", "第3頁，共12頁", "Page 3 of 12",
+# "3/12", or a product code with one: "【APKTPL】-8/19".
 _PAGE_NUMBER_LINE = re.compile(
     rf"""^\s*(?:
         [-–—]\s*\d+\s*[-–—]
-      | 第\s*{_NUMERAL}\s*页(?:\s*[,，/]?\s*共\s*{_NUMERAL}\s*页)?
+      | {_PAGE_OF}
       | (?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?
       | \d+\s*/\s*\d+
+      | 【[A-Za-z0-9\-]{{2,20}}】\s*[-–—]?\s*\d+\s*/\s*\d+
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A page number that leads a header line with more on it: "第 3 頁，共 20 頁   銷售日期：113 年 7 月 1 日".
+_PAGE_NUMBER_HEADER = re.compile(rf"^\s*{_PAGE_OF}\s+\S")
+_EDGE_LINES = 2  # running headers and footers sit in the first and last lines of a page
+_PRODUCT_CODE = re.compile(r"【([A-Za-z0-9\-]{2,20})】|[_＿]([A-Za-z0-9]{2,12})\s*$")
+_RUNNING_TITLE = re.compile(r"(?:保險|保险|壽險|寿险|條款|条款|Policy|Insurance)")
 _BARE_NUMBER_LINE = re.compile(r"^\s*\d{1,4}\s*$")  # only dropped at the top or bottom of a page
 # Lines that start a new unit and must never be glued onto the line before.
 _HEADING_START = re.compile(
@@ -42,7 +55,7 @@ _HEADING_START = re.compile(
 )
 _STRUCTURE_HEADING = re.compile(rf"^\s*第{_NUMERAL}[编章节]")  # a chapter line is a heading, never body
 _ENDS_MID_SENTENCE = re.compile(rf"[{_CJK}，、]$")
-_STARTS_WITH_CJK = re.compile(rf"^[{_CJK}]")
+_STARTS_WITH_CJK = re.compile(rf"^[{_CJK}，。、；：」』）》]")  # a line the margin broke may start with a comma
 # A line this close to the page's longest line reached the right margin rather than ending a paragraph.
 _FULL_LINE_SHARE = 0.75
 
@@ -59,9 +72,45 @@ def _width(line: str) -> int:
 
 
 def _drop_page_numbers(lines: list[str]) -> list[str]:
-    kept = [line for line in lines if not _PAGE_NUMBER_LINE.match(line)]
+    kept = [line for i, line in enumerate(lines) if not (
+        _PAGE_NUMBER_LINE.match(line) or (_is_edge(i, len(lines)) and _PAGE_NUMBER_HEADER.match(line)))]
     edges = {i for i in (0, len(kept) - 1) if 0 <= i < len(kept)}
     return [line for i, line in enumerate(kept) if not (i in edges and _BARE_NUMBER_LINE.match(line))]
+
+
+def _is_edge(index: int, count: int) -> bool:
+    return index < _EDGE_LINES or index >= count - _EDGE_LINES
+
+
+def _furniture_key(line: str) -> str:
+    return re.sub(r"\d+", "#", "".join(line.split()))
+
+
+@dataclass(frozen=True)
+class PageFurniture:
+    """What a publisher prints on every page rather than once: the lines to drop, and what they tell."""
+
+    repeated: frozenset[str]  # edge lines (digits set aside) that recur on most pages
+    title: str | None  # a running product name, "南山人壽…終身保險（定期給付型）_2BTL"
+    product_code: str | None  # "APKTPL", "2BTL"
+
+    @classmethod
+    def of(cls, pages: list[list[str]]) -> PageFurniture:
+        seen: dict[str, int] = {}
+        for lines in pages:
+            for key in {_furniture_key(line) for i, line in enumerate(lines) if _is_edge(i, len(lines))}:
+                seen[key] = seen.get(key, 0) + 1
+        repeated = frozenset(k for k, n in seen.items() if len(pages) >= 2 and n >= max(2, len(pages) / 2))
+        edge = [line.strip() for lines in pages[:1] for i, line in enumerate(lines) if _is_edge(i, len(lines))]
+        # A page-number header names the page; the line beside it that names a product names the document.
+        title = next((line for line in edge if (_furniture_key(line) in repeated or _PRODUCT_CODE.search(line))
+                      and _RUNNING_TITLE.search(line) and not _PAGE_NUMBER_LINE.match(line)), None)
+        codes = [m.group(1) or m.group(2) for line in edge for m in [_PRODUCT_CODE.search(line)] if m]
+        return cls(repeated, title, codes[0] if codes else None)
+
+    def clean(self, lines: list[str]) -> list[str]:
+        return [line for i, line in enumerate(lines)
+                if not (_is_edge(i, len(lines)) and (_furniture_key(line) in self.repeated or line.strip() == self.title))]
 
 
 def _join_broken_lines(lines: list[str]) -> list[str]:
@@ -87,11 +136,25 @@ def _join_broken_lines(lines: list[str]) -> list[str]:
     return joined
 
 
-def clean_page_text(text: str) -> str:
-    """One page's extracted text with page numbers removed and margin-broken Chinese lines joined."""
+# Fonts map some glyphs to CJK compatibility ideographs or Kangxi radicals (U+F98E for 年, U+2F08 for 人):
+# they look the same and match nothing a customer types. Only these are normalised; full-width
+# punctuation stays as the document wrote it.
+_LOOKALIKE = re.compile("[\u2f00-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
+
+
+def page_lines(text: str) -> list[str]:
+    """A page's extracted text as its non-empty lines."""
     text = normalise_newlines(text).replace("\x00", "")
-    lines = [line.rstrip() for line in text.split("\n")]
-    lines = [line for line in lines if line.strip()]
+    text = _LOOKALIKE.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    return [line.rstrip() for line in text.split("\n") if line.strip()]
+
+
+def clean_page_text(text: str, furniture: PageFurniture | None = None) -> str:
+    """One page's extracted text with page numbers and running headers removed and margin-broken Chinese
+    lines joined."""
+    lines = page_lines(text)
+    if furniture is not None:
+        lines = furniture.clean(lines)
     return "\n".join(_join_broken_lines(_drop_page_numbers(lines)))
 
 
@@ -154,10 +217,10 @@ def parse_pdf(path: Path, raw: bytes) -> list[ParsedFile]:
     from pypdf.errors import DependencyError
 
     reader = _open(path, raw)
-    pages: list[str] = []
+    extracted: list[list[str]] = []
     for number, page in enumerate(reader.pages, 1):
         try:
-            pages.append(clean_page_text(page.extract_text()))
+            extracted.append(page_lines(page.extract_text()))
         except DependencyError as err:  # AES-128 opens without cryptography; its page streams do not
             raise _needs_cryptography(path, err) from None
         except Exception as err:
@@ -165,6 +228,8 @@ def parse_pdf(path: Path, raw: bytes) -> list[ParsedFile]:
                 f"{path}: page {number} of the PDF cannot be read ({type(err).__name__}: {err}); "
                 "the file may be corrupt, so export it again"
             ) from None
+    furniture = PageFurniture.of(extracted)
+    pages = [clean_page_text("\n".join(lines), furniture) for lines in extracted]
     visible = sum(len("".join(page.split())) for page in pages)
     if visible < MIN_CHARS_PER_PAGE * len(pages):
         raise DocumentError(
@@ -176,8 +241,10 @@ def parse_pdf(path: Path, raw: bytes) -> list[ParsedFile]:
     for text in pages:
         page_starts.append(offset)
         offset += len(text) + 1  # pages are joined with "\n"
-    title = _title(reader)
+    title = _title(reader) or (_PRODUCT_CODE.sub("", furniture.title).strip() if furniture.title else None)
     metadata: dict[str, Any] = {"title": title} if title else {}
+    if furniture.product_code:
+        metadata["product_code"] = furniture.product_code
     return [
         ParsedFile(
             path=path,

@@ -260,3 +260,47 @@ def test_english_chapters_sections_and_articles_make_a_section_path():
     (chunk,) = chunk_text("d", text)
     assert chunk.section_path == ("Chapter 2 Claims", "Section 3 Deadlines", "Article 12")
     assert "pays within 10 days" in chunk.text
+
+
+# ---- real layouts: Word exports, Traditional Chinese PDFs ------------------------------------
+
+
+def test_an_article_number_glued_to_its_text_is_a_heading_as_a_word_export_writes_it():
+    text = "第五条投保人应当如实告知被保险人的健康状况。\n第六条本公司应当及时支付保险金。\n"
+    chunks = chunk_text("clause", text)
+    assert _paths(chunks) == [("第五条",), ("第六条",)]
+    assert chunks[0].text.startswith("第五条投保人") and "本公司" not in chunks[0].text
+
+
+def test_traditional_articles_with_spaced_numerals_and_names_in_brackets_are_headings():
+    text = ("第三條【貨幣單位與匯率風險】\n本契約保險費之收取以美元為貨幣單位。\n"
+            "【除外責任（二）】\n第二十二 條 被保險人因下列原因所致之疾病，本公司不負給付責任。\n"
+            "一、被保險人之故意行為。\n"
+            "【受益人之受益權】\n第 二 十 三 條 受益人故意致被保險人於死者，喪失其受益權。\n")
+    chunks = chunk_text("policy", text)
+    assert _paths(chunks) == [("第三條【貨幣單位與匯率風險】",), ("第二十二條【除外責任（二）】",),
+                              ("第二十三條【受益人之受益權】",)]
+    # the name line before an article opens that article's chunk; the item stays inside its article
+    assert chunks[1].text.startswith("【除外責任（二）】") and chunks[1].text.endswith("一、被保險人之故意行為。")
+    assert "【受益人之受益權】" not in chunks[1].text
+
+
+def test_a_line_that_refers_to_an_article_or_item_by_number_stays_body():
+    text = ("第八條【保險範圍】\n被保險人於本契約有效期間內身故者，本公司依\n"
+            "第十九條、第二十條之約定給付保險金。\n第三十五條第二項約定為退還。\n第二款所列情形除外。\n")
+    chunks = chunk_text("policy", text)
+    assert _paths(chunks) == [("第八條【保險範圍】",)]
+    assert chunks[0].text.endswith("第二款所列情形除外。")
+
+
+def test_traditional_chapters_and_sections_nest_above_articles():
+    text = "第一章 總則\n第一節 通則\n第一條 本辦法依保險法訂定之。\n第二章 契約\n第二條 契約自同意承保時生效。\n"
+    assert _paths(chunk_text("rule", text)) == [("第一章 總則", "第一節 通則", "第一條"), ("第二章 契約", "第二條")]
+
+
+def test_a_title_like_ordinal_line_outside_articles_is_a_section_but_an_item_inside_one_is_not():
+    text = ("一、投保范围\n本保险接受十八至六十周岁的投保人。\n二、保险责任\n"
+            "第一条 本公司承担下列保险责任：\n一、身故保险金\n二、全残保险金\n")
+    chunks = chunk_text("sheet", text)
+    assert _paths(chunks) == [("一、投保范围",), ("二、保险责任", "第一条")]
+    assert chunks[1].text.endswith("二、全残保险金")

@@ -193,6 +193,52 @@ def test_the_pdf_info_title_becomes_the_title(tmp_path):
     assert parsed.metadata["title"] == "海湾守护定期寿险条款"
 
 
+TRADITIONAL_FONT = "MSung-Light"  # Adobe-CNS1: Traditional Chinese, built into reportlab
+# Two pages of a Taiwanese policy as its publisher prints them: the product's name and the page number on
+# top of every page, the article's name in 【】 on the line before it, the article number spaced out.
+TAIWAN_PAGES = [
+    ["南山人壽海灣終身保險（定期給付型）_2BTL", "第 7 頁，共 18 頁",
+     "第三條【契約撤銷權】",
+     "要保人於保險單送達的翌日起算十日內，得以書面檢同保險單向本公司撤銷本契約。",
+     "【寬限期間】",
+     "第 四 條 分期繳納的第二期以後保險費，自催告到達翌日起三十日內為寬限期間。"],
+    ["南山人壽海灣終身保險（定期給付型）_2BTL", "第 8 頁，共 18 頁",
+     "第五條【保險單借款】",
+     "要保人繳足保險費累積達有保單價值準備金時，得申請保險單借款。"],
+]
+CODE_HEADER_PAGES = [
+    ["第 3 頁，共 20 頁         銷售日期：113 年 7 月 1 日", "【APKTPL】-8/19",
+     "第八條【保險範圍】", "被保險人於本契約有效期間內身故者，本公司給付身故保險金。"],
+    ["第 4 頁，共 20 頁         銷售日期：113 年 7 月 1 日", "【APKTPL】-9/19",
+     "第九條【寬限期間】", "逾寬限期間仍未交付者，本契約自寬限期間終了翌日起停止效力。"],
+]
+
+
+def _traditional_pdf(pages: list[list[str]]) -> bytes:
+    pdfmetrics.registerFont(UnicodeCIDFont(TRADITIONAL_FONT))
+    return _pdf(pages, font=TRADITIONAL_FONT)
+
+
+def test_a_running_product_name_and_page_numbers_leave_the_text_and_the_name_becomes_the_title(tmp_path):
+    from knowledge.chunking import chunk_text
+
+    parsed = _parse(tmp_path, "618.pdf", _traditional_pdf(TAIWAN_PAGES))
+    assert "頁" not in parsed.text and "南山人壽" not in parsed.text, parsed.text
+    assert parsed.metadata == {"title": "南山人壽海灣終身保險（定期給付型）", "product_code": "2BTL"}
+    document = build_document(parsed, "618.pdf")
+    assert document.title == "南山人壽海灣終身保險（定期給付型）" and document.products == ("2BTL",)
+    paths = [c.section_path for c in chunk_text(document.id, parsed.text, document.title)]
+    assert paths == [("第三條【契約撤銷權】",), ("第四條【寬限期間】",), ("第五條【保險單借款】",)]
+
+
+def test_a_product_code_header_with_the_page_and_a_sales_date_header_are_dropped(tmp_path):
+    parsed = _parse(tmp_path, "110.pdf", _traditional_pdf(CODE_HEADER_PAGES))
+    assert _lines(parsed.text) == ["第八條【保險範圍】", "被保險人於本契約有效期間內身故者，本公司給付身故保險金。",
+                                   "第九條【寬限期間】", "逾寬限期間仍未交付者，本契約自寬限期間終了翌日起停止效力。"]
+    document = build_document(parsed, "110.pdf")
+    assert document.title == "【APKTPL】" and document.products == ("APKTPL",)  # no better name on these pages
+
+
 JUNK_TITLES = {
     "word export": "Microsoft Word - 条款2026.doc",
     "reportlab default": "untitled",
@@ -381,6 +427,34 @@ def test_an_unusable_docx_raises_document_error_naming_the_file(tmp_path, case):
 
 
 # ---- HTML --------------------------------------------------------------------------------------
+
+
+# A policy page as Word's "Save as web page" writes it: no <title>, no <h*>, bold runs for headings.
+WORD_EXPORT = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><head>
+<meta http-equiv=Content-Type content="text/html; charset=utf-8"><style>p.MsoNormal {margin:0}</style></head>
+<body lang=ZH-CN><div class=WordSection1>
+<p class=MsoNormal align=center><b><span style='font-size:16pt'>海湾个人重大疾病保险（A款）条款</span></b></p>
+<p class=MsoNormal><b><span>保险责任</span></b></p>
+<p class=MsoNormal><b><span>第五条</span></b><span>在本合同保险期间内，本公司承担下列保险责任：</span></p>
+<p class=MsoNormal><span>一、重大疾病保险金</span></p>
+<p class=MsoNormal><b><span>第六条</span></b><span lang=EN-US>&nbsp;</span><span>因下列情形之一导致被保险人发生重大疾病的，
+本公司不承担给付保险金的责任。</span></p>
+<p class=MsoNormal><span>本公司<b>不承担</b>给付责任的情形以本条为准。</span></p>
+</div></body></html>"""
+
+
+def test_a_word_export_gives_its_bold_headings_its_title_and_one_section_per_article(tmp_path):
+    from knowledge.chunking import chunk_text
+
+    parsed = _parse(tmp_path, "clause.html", WORD_EXPORT.encode("utf-8"))
+    assert _lines(parsed.text)[:3] == ["## 海湾个人重大疾病保险（A款）条款", "## 保险责任",
+                                       "第五条在本合同保险期间内，本公司承担下列保险责任："]
+    document = build_document(parsed, "clause.html")
+    assert document.title == "海湾个人重大疾病保险（A款）条款"  # from the content, not "clause"
+    chunks = chunk_text(document.id, parsed.text, document.title)
+    assert [c.section_path for c in chunks] == [("保险责任", "第五条"), ("保险责任", "第六条")]
+    assert chunks[0].text.endswith("一、重大疾病保险金") and "第六条" not in chunks[0].text
+    assert "以本条为准" in chunks[1].text  # a paragraph with a bold word in it is body text
 
 
 def test_a_gbk_page_is_decoded_and_only_its_content_kept(tmp_path):
