@@ -133,7 +133,7 @@ def suggest_title(text: str, named_only: bool = False) -> str | None:
     h1 = _H1.search(text)
     if h1:
         return h1.group(1).strip()
-    lines = [line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()][:_HEAD_LINES]
+    lines = [" ".join(line.strip().lstrip("#").split()) for line in text.splitlines() if line.strip()][:_HEAD_LINES]
     candidates = [_PRODUCT_CODE.sub("", line) for line in lines
                   if 2 <= len(line) <= _MAX_TITLE and not _NOT_A_TITLE.search(line) and any(c.isalpha() for c in line)
                   and not _INNER_STOP.search(line)]
