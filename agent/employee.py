@@ -14,6 +14,7 @@ from agent.llm import ChatLLM
 from knowledge import KnowledgeBase
 from knowledge.demo import demo_documents
 from knowledge.embedding import make_embedder
+from knowledge.parsing import ReadOptions
 from knowledge.store import IngestReport
 from settings import Settings, offline_environment
 
@@ -24,10 +25,14 @@ def kb_source(settings: Settings) -> Path:
     return settings.kb_source or demo_documents()
 
 
+def read_options(settings: Settings) -> ReadOptions:
+    return ReadOptions(max_bytes=settings.max_file_bytes, ocr=settings.ocr)
+
+
 def knowledge_base(settings: Settings) -> KnowledgeBase:
     """The configured knowledge base with the configured embedder; nothing is read or built yet."""
     return KnowledgeBase(settings.kb_dir, embedder=make_embedder(settings.embedder, settings.model_cache),
-                         max_file_bytes=settings.max_file_bytes)
+                         read_options=read_options(settings))
 
 
 def open_knowledge_base(settings: Settings, progress: ProgressFn | None = None) -> KnowledgeBase:

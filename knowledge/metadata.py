@@ -54,8 +54,8 @@ def build_document(parsed: ParsedFile, source: str, infer: bool = False,
         meta = {**suggest_metadata(parsed.text, product_names or {}), **{k: v for k, v in meta.items() if v}}
     code = str(meta.get("product_code") or "")  # a product code the file prints (PDF running headers)
     # The file name is the last resort: "clause.html" names no policy.
-    title = (str(meta.get("title") or "").strip() or suggest_title(parsed.text, named_only=True) or (f"【{code}】" if code else "")
-             or parsed.path.stem)
+    title = (str(meta.get("title") or "").strip() or suggest_title(parsed.text, named_only=True)
+             or (f"【{code}】" if code else "") or parsed.path.stem)
     products = meta.get("products") or ([code] if code else ())
     if isinstance(products, str):
         products = [products]

@@ -16,7 +16,8 @@ from charset_normalizer import from_bytes
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 
-# suffix -> "module:function"; each function takes (path, raw bytes) and returns a list of ParsedFile.
+# suffix -> "module:function"; each function takes (path, raw bytes, ReadOptions) and returns a list of
+# ParsedFile.
 # Imported on first use so a plain-text knowledge base never loads a PDF library.
 _PARSERS = {
     ".md": "knowledge.parsing:parse_markdown",
@@ -39,6 +40,16 @@ class DocumentError(ValueError):
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """What the settings say about reading files: the size limit, and how pages without text are read."""
+
+    max_bytes: int = MAX_FILE_BYTES
+    # "rapidocr", "tesseract", "auto" (Tesseract where it and its Chinese data are installed, else
+    # RapidOCR) or "off" (scanned PDFs are refused); see knowledge/formats/ocr.py.
+    ocr: str = "auto"
+
+
+@dataclass(frozen=True)
 class ParsedFile:
     """One document's text. A file usually gives one; a passages JSONL file gives one per passage."""
 
@@ -50,6 +61,8 @@ class ParsedFile:
     locator: str = ""
     # Character offsets in ``text`` where page 1, 2, ... begin (paged formats such as PDF only).
     page_starts: tuple[int, ...] = ()
+    # 1-based pages whose text OCR read from a picture rather than a text layer.
+    ocr_pages: frozenset[int] = frozenset()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page holding character ``offset``, or None for formats without pages."""
@@ -121,24 +134,26 @@ def _require_text(path: Path, body: str) -> str:
     return body
 
 
-def parse_markdown(path: Path, raw: bytes) -> list[ParsedFile]:
+def parse_markdown(path: Path, raw: bytes, options: ReadOptions) -> list[ParsedFile]:
     meta, body = split_front_matter(_read_text(path, raw), path)
     body = _require_text(path, normalise_newlines(body))
     return [ParsedFile(path=path, text=body, content_hash=sha256(raw), metadata=meta)]
 
 
-def parse_plain_text(path: Path, raw: bytes) -> list[ParsedFile]:
+def parse_plain_text(path: Path, raw: bytes, options: ReadOptions) -> list[ParsedFile]:
     body = _require_text(path, normalise_newlines(_read_text(path, raw)))
     return [ParsedFile(path=path, text=body, content_hash=sha256(raw))]
 
 
-def _parser(suffix: str) -> Callable[[Path, bytes], list[ParsedFile]]:
+def _parser(suffix: str) -> Callable[[Path, bytes, ReadOptions], list[ParsedFile]]:
     module, name = _PARSERS[suffix].split(":")
     return getattr(import_module(module), name)  # type: ignore[no-any-return]
 
 
-def parse_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> list[ParsedFile]:
+def parse_file(path: Path, options: ReadOptions | None = None) -> list[ParsedFile]:
     """The documents in ``path``; raises DocumentError for anything that cannot be ingested."""
+    options = options or ReadOptions()
+    max_bytes = options.max_bytes
     suffix = path.suffix.lower()
     if suffix not in _PARSERS:
         raise DocumentError(
@@ -152,4 +167,4 @@ def parse_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> list[ParsedFile]:
         )
     if size == 0:
         raise DocumentError(f"{path}: the file is empty (no text)")
-    return _parser(suffix)(path, path.read_bytes())
+    return _parser(suffix)(path, path.read_bytes(), options)

@@ -40,8 +40,8 @@ from knowledge.embedding import E5Embeddings, PassageEmbedder
 from knowledge.embedding_cache import EmbeddingCache
 from knowledge.keyword import KEYWORD_FORMAT, KeywordIndex
 from knowledge.metadata import EDITABLE
-from knowledge.parsing import MAX_FILE_BYTES, DocumentError
-from knowledge.reading import read_file
+from knowledge.parsing import DocumentError, ReadOptions
+from knowledge.reading import READER_VERSION, read_file
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +158,11 @@ def collect_files(paths: list[Path]) -> list[Path]:
 
 class KnowledgeBase:
     def __init__(self, folder: Path, embedder: PassageEmbedder | None = None,
-                 max_chars: int = DEFAULT_MAX_CHARS, max_file_bytes: int = MAX_FILE_BYTES) -> None:
+                 max_chars: int = DEFAULT_MAX_CHARS, read_options: ReadOptions | None = None) -> None:
         self.folder = folder
         self.embedder = embedder or E5Embeddings()
         self.max_chars = max_chars
-        self.max_file_bytes = max_file_bytes
+        self.read_options = read_options or ReadOptions()
         self._snapshot: IndexSnapshot | None = None
 
     # ---- reading -----------------------------------------------------------------------------
@@ -211,24 +211,56 @@ class KnowledgeBase:
         )
 
     def _format(self) -> str:
-        return f"{KEYWORD_FORMAT}|{self.embedder.name}"
+        return f"{KEYWORD_FORMAT}|{self.embedder.name}|reader {READER_VERSION}"
+
+    def _built_format(self) -> str | None:
+        generation = self.current_generation()
+        if generation is None:
+            return None
+        try:
+            return (self.folder / "generations" / generation / "format.txt").read_text().strip()
+        except FileNotFoundError:
+            return ""
+
+    def read_by_another_version(self) -> bool:
+        """True when the live generation's chunks were made by other parsing or chunking code."""
+        built = self._built_format()
+        return built is not None and not built.endswith(f"|reader {READER_VERSION}")
 
     def is_stale(self) -> bool:
         """True when the live generation was built with other tokens or another embedding model."""
-        generation = self.current_generation()
-        if generation is None:
-            return False
-        try:
-            built = (self.folder / "generations" / generation / "format.txt").read_text().strip()
-        except FileNotFoundError:
-            return True
-        return built != self._format()
+        built = self._built_format()
+        return built is not None and built != self._format()
 
     def refresh(self, progress: ProgressFn | None = None) -> None:
-        """Rebuild the indexes of the live documents with the current code (vectors come from the cache)."""
+        """Rebuild the indexes of the live documents with the current code (vectors come from the cache).
+        When the chunks were made by another reader version, each document whose file is still there is
+        re-read and re-chunked first; its metadata and review state stay as they are."""
         with self._writer_lock():
             published, drafts = self._current_contents()
+            if self.read_by_another_version():
+                for part in (published, drafts):
+                    self._rechunk(part)
             self._write_parts(published, drafts, progress)
+
+    def _rechunk(self, part: _Part) -> None:
+        sources: dict[str, list[Document]] = {}
+        for document in part.documents.values():
+            sources.setdefault(document.source, []).append(document)
+        for source, documents in sources.items():
+            path = Path(source)
+            if not path.is_file():
+                continue  # an upload whose file is gone keeps the chunks it has
+            try:
+                found = {d.locator: chunks for d, chunks in self._read_file(path)}
+            except (DocumentError, OSError) as err:
+                log.warning("%s: kept its old chunks, re-reading failed: %s", source, err)
+                continue
+            for document in documents:
+                chunks = found.get(document.locator)
+                if chunks is not None:
+                    part.put(document, [replace(c, id=f"{document.id}:{n:04d}", document_id=document.id)
+                                        for n, c in enumerate(chunks)], document.id)
 
     def documents(self) -> list[Document]:
         """The published documents: what customers can be answered from."""
@@ -298,6 +330,8 @@ class KnowledgeBase:
         report = IngestReport()
         with self._writer_lock():
             self._remove_partials()
+            # Files read by other parsing or chunking code are re-read even when they have not changed.
+            reread = force or self.read_by_another_version()
             published, drafts = self._current_contents()
             target = drafts if draft else published
             files = collect_files(paths)
@@ -323,7 +357,7 @@ class KnowledgeBase:
                     old = before.pop(document.locator, None)
                     current = live.get(document.locator)
                     same = old if old is not None else (current if draft else None)
-                    if same is not None and same.content_hash == document.content_hash and not force:
+                    if same is not None and same.content_hash == document.content_hash and not reread:
                         report.unchanged.append(label)  # a draft of the live text would be no change
                         continue
                     (report.updated if old is not None or current is not None else report.added).append(label)
@@ -343,7 +377,7 @@ class KnowledgeBase:
     def _read_file(self, path: Path, infer: bool = False,
                    product_names: dict[str, tuple[str, ...]] | None = None) -> list[tuple[Document, list[Chunk]]]:
         """The documents in one file with their chunks; DocumentError when the file cannot be used."""
-        return read_file(path, self.max_file_bytes, self.max_chars, infer, product_names)
+        return read_file(path, self.read_options, self.max_chars, infer, product_names)
 
     def remove(self, document_ids: list[str], status: DocumentStatus | None = None) -> list[str]:
         """Remove documents by id (or by source path), both versions unless ``status`` names one; returns

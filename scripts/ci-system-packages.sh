@@ -3,11 +3,15 @@
 #   postgresql: a real server the audit-log tests start (tests/agent/conftest.py), as the `postgres` user.
 #   espeak-ng: the fallback voice (DE_VOICE_TTS_ZH=espeak-ng), run as a subprocess (voice/); tested for real.
 #   chromium, fonts-noto-cjk: the browser tests drive Debian's Chromium through Playwright (tests/ui/
-#     test_browser.py; no browser download) and need CJK fonts to render the Chinese pages.
+#     test_browser.py; no browser download) and need CJK fonts to render the Chinese pages (and the OCR tests
+#     draw their scans with them).
+#   tesseract-ocr, -chi-tra, -chi-sim: the OCR engine that reads scanned Traditional Chinese pages best
+#     (knowledge/formats/ocr.py; without it OCR falls back to RapidOCR from the wheel).
+#   libgl1: OpenCV (under RapidOCR) links libGL even without a display.
 # Usage: scripts/ci-system-packages.sh [PACKAGE...]   (root, or a user with sudo); no names: all of them.
 set -euo pipefail
 
-PACKAGES=(postgresql espeak-ng chromium fonts-noto-cjk)
+PACKAGES=(postgresql espeak-ng chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-chi-tra tesseract-ocr-chi-sim libgl1)
 if [ "$#" -gt 0 ]; then
     PACKAGES=("$@")
 fi

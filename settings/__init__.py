@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     rerank_depth: int = 20
     # Largest file ``ingest`` accepts; bigger ones are refused with a message, the rest of the batch goes in.
     max_file_mb: int = 100
+    # How scanned PDF pages (no text layer) are read: "auto" (Tesseract with its Chinese data where
+    # installed, else RapidOCR, whose models ship in its wheel), "tesseract", "rapidocr", or "off" to refuse them.
+    ocr: Literal["auto", "rapidocr", "tesseract", "off"] = "auto"
     # Below this cosine similarity of the best dense hit the knowledge base has nothing relevant.
     min_dense_score: float = 0.83
 

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from agent.answer import build_retriever
-from agent.employee import open_knowledge_base
+from agent.employee import open_knowledge_base, read_options
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt
 from agent.trainer.lesson import Lesson, LessonBuilder
@@ -76,7 +76,7 @@ def corpus_knowledge_base(settings: Settings, corpus: Path, progress: ProgressFn
     if not corpus.exists():
         raise FileNotFoundError(f"{corpus}: no such folder of documents")
     name = f"trainer-{corpus.name}-{hashlib.sha1(str(corpus).encode()).hexdigest()[:8]}"
-    kb = KnowledgeBase(settings.data_dir / "kb" / name, max_file_bytes=settings.max_file_bytes)
+    kb = KnowledgeBase(settings.data_dir / "kb" / name, read_options=read_options(settings))
     report = kb.ingest([corpus], progress)
     if not kb.exists():
         raise ValueError(f"nothing in {corpus} could be indexed: {report.failed}")

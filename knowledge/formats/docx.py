@@ -2,7 +2,9 @@
 
 Headings are recognised by style (Title, Heading 1..9, including custom styles based on them) or by
 a paragraph outline level, so the chunker cites sections by the document's own headings. Tables
-become one line per row, cells joined by `` | ``. Tables of contents are skipped: their entries
+become Markdown tables (``knowledge.formats.tables``); a table inside a cell is flattened into that cell's
+text. Numbers Word draws from its list numbering ("第%1条", "%1.") are put back in front of their
+paragraphs (``knowledge.formats.docx_numbering``). Tables of contents are skipped: their entries
 ("第一章 总则 ...... 3") would otherwise read as headings.
 """
 
@@ -15,7 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from knowledge.parsing import DocumentError, ParsedFile, normalise_newlines, sha256
+from knowledge.formats.docx_numbering import Numbering, paragraph_numbering
+from knowledge.formats.tables import markdown_table
+from knowledge.parsing import DocumentError, ParsedFile, ReadOptions, normalise_newlines, sha256
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
 _TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.IGNORECASE)
@@ -93,29 +97,31 @@ def _cell_text(cell: Any) -> str:
     parts: list[str] = []
     for block in _blocks(cell._tc, cell):
         if hasattr(block, "rows"):
-            parts.extend(_table_lines(block))
+            parts.extend(" ".join(_cell_text(c) for c in row.cells) for row in block.rows)
         else:
             parts.append(block.text)
     return _one_line(" ".join(parts))
 
 
 def _table_lines(table: Any) -> list[str]:
-    lines: list[str] = []
+    rows: list[list[str]] = []
     for row in table.rows:
         cells = row.cells  # a horizontally merged cell appears once per grid column it spans
-        texts = [_cell_text(cell) for i, cell in enumerate(cells) if i == 0 or cell._tc is not cells[i - 1]._tc]
-        if any(texts):
-            lines.append(" | ".join(texts))
-    return lines
+        rows.append([_cell_text(cell) for i, cell in enumerate(cells) if i == 0 or cell._tc is not cells[i - 1]._tc])
+    return markdown_table(rows)
 
 
-def _paragraph_lines(paragraph: Any) -> list[str]:
+def _paragraph_lines(paragraph: Any, numbering: Numbering) -> list[str]:
     style_name = (paragraph.style.name or "") if paragraph.style is not None else ""
     if _TOC_STYLE.match(style_name.strip()):
         return []
+    numbered = paragraph_numbering(paragraph)
+    label = numbering.label(*numbered) if numbered else None  # counted even on an empty line, as Word does
     text = normalise_newlines(paragraph.text).replace("\t", " ")
     if not text.strip():
         return []
+    if label:
+        text = f"{label} {text.lstrip()}"
     level = _heading_level(paragraph)
     if level is not None:
         return [f"{'#' * level} {_one_line(text)}"]
@@ -137,12 +143,13 @@ def _open(path: Path, raw: bytes) -> Any:
         ) from None
 
 
-def parse_docx(path: Path, raw: bytes) -> list[ParsedFile]:
+def parse_docx(path: Path, raw: bytes, options: ReadOptions) -> list[ParsedFile]:
     document = _open(path, raw)
     lines: list[str] = []
     try:
+        numbering = Numbering.of(document)
         for block in _blocks(document.element.body, document._body):
-            lines.extend(_table_lines(block) if hasattr(block, "rows") else _paragraph_lines(block))
+            lines.extend(_table_lines(block) if hasattr(block, "rows") else _paragraph_lines(block, numbering))
         title = _one_line(document.core_properties.title or "")
     except Exception as err:
         raise DocumentError(

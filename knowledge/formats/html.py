@@ -8,8 +8,9 @@ heading; a numbered one (第五条, 一、, 5.3) stays a line, for the chunker t
 Pages from Chinese regulators and banks are often GBK/GB2312, declared in ``<meta charset>``; the
 declaration is honoured (GB encodings are read as GB18030, their superset) unless the bytes are valid
 UTF-8, the usual case of a page re-saved without fixing its declaration. Scripts, styles and the
-site's navigation, header and footer are dropped; paragraphs, list items and table rows (cells joined
-by `` | ``) each get a line, and whitespace is collapsed the way a browser collapses it.
+site's navigation, header and footer are dropped; paragraphs and list items each get a line, tables
+become Markdown tables (``knowledge.formats.tables``), and whitespace is collapsed the way a browser
+collapses it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from knowledge.parsing import DocumentError, ParsedFile, decode_bytes, normalise_newlines, sha256
+from knowledge.formats.tables import markdown_table
+from knowledge.parsing import DocumentError, ParsedFile, ReadOptions, decode_bytes, normalise_newlines, sha256
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,8 @@ _BOLD_TAGS = ("b", "strong")
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.IGNORECASE)
 _MAX_BOLD_HEADING = 40
 # Numbered lines keep their number for the chunker (knowledge.chunking), which knows its level.
-_NUMBERED = re.compile(r"^(?:第\s*[一二三四五六七八九十百千零〇两兩\d]|[一二三四五六七八九十]+、|[（(]|\d+(?:\.\d+)*[.、\s]"
-                       r"|(?:chapter|part|section|article|clause)\s)", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(?:第\s*[一二三四五六七八九十百千零〇两兩\d]|[一二三四五六七八九十]+、|[（(]"
+                       r"|\d+(?:\.\d+)*[.、\s]|(?:chapter|part|section|article|clause)\s)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[。.;；:：,，!?！？]$")
 # CSS Text 3: a line break in the source between two Chinese characters is removed, not shown as a space.
 _CJK_SEGMENT_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
@@ -131,9 +133,12 @@ def _walk(node: Any, out: _Lines) -> None:
         if name in _HEADINGS:
             text = _inline_text(child)
             out.add_line(f"{'#' * _HEADINGS[name]} {text}" if text else "")
-        elif name == "tr":
-            cells = [_inline_text(cell) for cell in child.find_all(("td", "th"), recursive=False)]
-            out.add_line(" | ".join(cells) if any(cells) else "")
+        elif name == "table":
+            out.end_line()
+            rows = [[_inline_text(cell) for cell in tr.find_all(("td", "th"), recursive=False)]
+                    for tr in child.find_all("tr") if tr.find_parent("table") is child]
+            for line in markdown_table(rows):
+                out.add_line(line)
         elif name == "pre":
             out.end_line()
             for line in normalise_newlines(child.get_text()).split("\n"):
@@ -181,7 +186,7 @@ def _drop_non_content(soup: Any) -> None:
             tag.decompose()
 
 
-def parse_html(path: Path, raw: bytes) -> list[ParsedFile]:
+def parse_html(path: Path, raw: bytes, options: ReadOptions) -> list[ParsedFile]:
     from bs4 import BeautifulSoup
 
     markup = decode_html(raw, path)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from knowledge.parsing import DocumentError, ParsedFile, _read_text, normalise_newlines, sha256
+from knowledge.parsing import DocumentError, ParsedFile, ReadOptions, _read_text, normalise_newlines, sha256
 
 # Keys a passage line may carry besides id/title/text; they become document metadata.
 _METADATA_KEYS = ("kind", "language", "version", "effective_date", "expiry_date", "audience", "products")
 
 
-def parse_passages(path: Path, raw: bytes) -> list[ParsedFile]:
+def parse_passages(path: Path, raw: bytes, options: ReadOptions) -> list[ParsedFile]:
     parsed: list[ParsedFile] = []
     seen: set[str] = set()
     for number, line in enumerate(normalise_newlines(_read_text(path, raw)).split("\n"), 1):

@@ -6,8 +6,9 @@ the running headers and footers a publisher prints on every page ("【APKTPL】-
 a sales date), found as the lines at a page's edges that repeat across pages once their digits are set
 aside; a running product name becomes the title when the PDF names none. It joins Chinese lines the
 margin broke, but never into a heading (第X条, 5.3, 一、), so the chunker still sees the document's
-structure. Page offsets go into ``ParsedFile.page_starts`` for citations. Scanned PDFs have no text
-layer and are refused with a message that says to OCR them first.
+structure. Page offsets go into ``ParsedFile.page_starts`` for citations. A page without a text layer
+(a scan) is read by OCR (``knowledge.formats.ocr``) and listed in ``ParsedFile.ocr_pages``; with OCR off,
+or when OCR reads nothing, a scanned PDF is refused with a message that says what to do.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.parsing import DocumentError, ParsedFile, normalise_newlines, sha256
+from knowledge.parsing import DocumentError, ParsedFile, ReadOptions, normalise_newlines, sha256
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,8 @@ class PageFurniture:
         return cls(repeated, title, codes[0] if codes else None)
 
     def clean(self, lines: list[str]) -> list[str]:
-        return [line for i, line in enumerate(lines)
-                if not (_is_edge(i, len(lines)) and (_furniture_key(line) in self.repeated or line.strip() == self.title))]
+        return [line for i, line in enumerate(lines) if not (
+            _is_edge(i, len(lines)) and (_furniture_key(line) in self.repeated or line.strip() == self.title))]
 
 
 def _join_broken_lines(lines: list[str]) -> list[str]:
@@ -213,7 +214,35 @@ def _open(path: Path, raw: bytes) -> Any:
     return reader
 
 
-def parse_pdf(path: Path, raw: bytes) -> list[ParsedFile]:
+def _visible(lines: list[str]) -> int:
+    return sum(len("".join(line.split())) for line in lines)
+
+
+def _read_scanned_pages(path: Path, raw: bytes, extracted: list[list[str]],
+                        engine: str) -> tuple[list[list[str]], frozenset[int]]:
+    """The pages' lines with OCR's in place of every (nearly) empty text layer, and the 1-based pages OCR
+    read text on."""
+    from knowledge.formats.ocr import OcrError, read_pdf_page
+
+    read: set[int] = set()
+    extracted = list(extracted)
+    for index, lines in enumerate(extracted):
+        if _visible(lines) >= MIN_CHARS_PER_PAGE:
+            continue
+        try:
+            found = page_lines("\n".join(read_pdf_page(raw, index, engine)))
+        except OcrError as err:
+            raise DocumentError(f"{path}: page {index + 1} is a scanned image and OCR cannot run: {err}") from None
+        except Exception as err:  # a page PDFium cannot render: the rest of the document still counts
+            log.warning("%s: page %d could not be OCR'd (%s: %s)", path, index + 1, type(err).__name__, err)
+            continue
+        if _visible(found) > _visible(lines):
+            extracted[index] = found
+            read.add(index + 1)
+    return extracted, frozenset(read)
+
+
+def parse_pdf(path: Path, raw: bytes, options: ReadOptions) -> list[ParsedFile]:
     from pypdf.errors import DependencyError
 
     reader = _open(path, raw)
@@ -228,13 +257,20 @@ def parse_pdf(path: Path, raw: bytes) -> list[ParsedFile]:
                 f"{path}: page {number} of the PDF cannot be read ({type(err).__name__}: {err}); "
                 "the file may be corrupt, so export it again"
             ) from None
+    ocr_pages = frozenset[int]()
+    if options.ocr != "off":
+        extracted, ocr_pages = _read_scanned_pages(path, raw, extracted, options.ocr)
     furniture = PageFurniture.of(extracted)
     pages = [clean_page_text("\n".join(lines), furniture) for lines in extracted]
     visible = sum(len("".join(page.split())) for page in pages)
     if visible < MIN_CHARS_PER_PAGE * len(pages):
+        advice = ("OCR is off (DE_OCR=off): turn it on, or ingest a searchable PDF or its text"
+                  if options.ocr == "off" else
+                  "OCR read no text either: the scan may be blank, faint or a picture; ingest a clearer scan, "
+                  "a searchable PDF or its text")
         raise DocumentError(
             f"{path}: a scanned image PDF without a text layer ({visible} characters of text on "
-            f"{len(pages)} pages); run it through OCR first and ingest the searchable PDF or its text"
+            f"{len(pages)} pages); {advice}"
         )
     page_starts: list[int] = []
     offset = 0
@@ -252,5 +288,6 @@ def parse_pdf(path: Path, raw: bytes) -> list[ParsedFile]:
             content_hash=sha256(raw),
             metadata=metadata,
             page_starts=tuple(page_starts),
+            ocr_pages=ocr_pages,
         )
     ]

@@ -304,3 +304,32 @@ def test_a_title_like_ordinal_line_outside_articles_is_a_section_but_an_item_ins
     chunks = chunk_text("sheet", text)
     assert _paths(chunks) == [("一、投保范围",), ("二、保险责任", "第一条")]
     assert chunks[1].text.endswith("二、全残保险金")
+
+
+RATE_TABLE = ("第五条 保险费\n保险费按下表交纳：\n| 投保年龄 | 男性（元） | 女性（元） |\n| --- | --- | --- |\n"
+              + "\n".join(f"| {age}岁 | {age * 11}。 | {age * 9} |" for age in range(18, 66))
+              + "\n上表为每千元基本保险金额的年交保险费。")
+
+
+def test_a_long_table_is_split_between_rows_and_every_chunk_of_rows_starts_with_its_header():
+    chunks = chunk_text("doc", RATE_TABLE, max_chars=300)
+    assert len(chunks) >= 3
+    header = "| 投保年龄 | 男性（元） | 女性（元） |\n| --- | --- | --- |\n"
+    assert header in chunks[0].text
+    for chunk in chunks[1:]:
+        assert chunk.text.startswith(header), chunk.text[:60]
+        body = chunk.text[len(header):]
+        assert RATE_TABLE[chunk.start:chunk.end] == body  # offsets are the rows' own
+    for chunk in chunks:  # a row's "。" inside a cell never splits it
+        for line in chunk.text.splitlines():
+            assert not line.startswith("|") or line.endswith("|"), line
+    assert all(c.section_path == ("第五条",) for c in chunks)
+    assert "| 40岁 | 440。 | 360 |" in "".join(c.text for c in chunks)
+
+
+def test_a_table_that_fits_keeps_one_header_and_text_after_a_table_gets_none():
+    short = "| 存期 | 年利率 |\n| --- | --- |\n| 三年 | 2.35% |"
+    (chunk,) = chunk_text("doc", short)
+    assert chunk.text == short
+    after = chunk_text("doc", RATE_TABLE + "\n" + "本公司按约定给付保险金，" * 30, max_chars=300)
+    assert not after[-1].text.startswith("|")

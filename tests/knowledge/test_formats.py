@@ -325,8 +325,9 @@ def test_an_unusable_pdf_raises_document_error_naming_the_file(tmp_path, case):
     assert reason in str(err.value)
 
 
-def test_the_scanned_pdf_error_says_to_run_ocr_first(tmp_path):
-    with pytest.raises(DocumentError, match="OCR first"):
+def test_a_scan_ocr_reads_nothing_on_is_refused_with_what_to_do(tmp_path):
+    """Bars of "print" with no letters: OCR runs on both pages and finds no text."""
+    with pytest.raises(DocumentError, match="OCR read no text either.*clearer scan"):
         parse_file(_write(tmp_path, "scanned.pdf", _scanned_pdf()))
 
 
@@ -353,8 +354,9 @@ def test_a_docx_gives_headings_as_markdown_in_body_order_with_its_table(tmp_path
         "本合同由保险单、投保单及其他书面协议构成。",
         "## 第二条 犹豫期",
         "自您签收本合同次日起，有15日的犹豫期。",
-        "险种 | 保险期间 | 犹豫期",
-        "定期寿险 | 20年 | 15日",
+        "| 险种 | 保险期间 | 犹豫期 |",
+        "| --- | --- | --- |",
+        "| 定期寿险 | 20年 | 15日 |",
         "以上期间均自合同生效日起算。",
     ]
     assert parsed.metadata == {"title": "海湾守护定期寿险条款"}
@@ -380,14 +382,17 @@ def test_a_custom_style_based_on_a_heading_is_a_heading_and_a_table_of_contents_
     assert _lines(_parse(tmp_path, "custom.docx", buffer.getvalue()).text) == ["## 第五条 犹豫期", "犹豫期为15日。"]
 
 
-def test_a_horizontally_merged_table_cell_appears_once(tmp_path):
+def test_a_horizontally_merged_table_cell_appears_once_and_the_short_row_is_padded(tmp_path):
     doc = WordDocument()
-    table = doc.add_table(rows=1, cols=3)
+    table = doc.add_table(rows=2, cols=3)
     table.cell(0, 0).merge(table.cell(0, 1)).text = "保险期间"
     table.cell(0, 2).text = "20年"
+    for col, text in enumerate(("定期寿险", "终身寿险", "A|B")):
+        table.cell(1, col).text = text
     buffer = io.BytesIO()
     doc.save(buffer)
-    assert _parse(tmp_path, "merged.docx", buffer.getvalue()).text == "保险期间 | 20年"
+    assert _lines(_parse(tmp_path, "merged.docx", buffer.getvalue()).text) == [
+        "| 保险期间 | 20年 |  |", "| --- | --- | --- |", "| 定期寿险 | 终身寿险 | A\\|B |"]
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -465,8 +470,9 @@ def test_a_gbk_page_is_decoded_and_only_its_content_kept(tmp_path):
         "为规范个人存款业务，保护存款人合法权益，根据有关法律法规，制定本办法。",
         "存款自愿",
         "取款自由",
-        "存期 | 年利率",
-        "三年 | 2.35%",
+        "| 存期 | 年利率 |",
+        "| --- | --- |",
+        "| 三年 | 2.35% |",
     ]
     assert parsed.metadata == {"title": "个人存款管理办法"}
     for chrome in ("不应出现的脚本", "color", "首页", "新闻中心", "版权所有"):

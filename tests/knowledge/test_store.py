@@ -154,6 +154,41 @@ def test_reingesting_unchanged_files_reports_them_unchanged_and_keeps_the_genera
     assert _generations(kb) == before
 
 
+def test_files_read_by_another_reader_version_are_read_again_though_unchanged(kb, docs, monkeypatch):
+    """An upgrade that reads tables or scans differently must not hide behind "unchanged"."""
+    from knowledge import store
+
+    kb.ingest([docs])
+    monkeypatch.setattr(store, "READER_VERSION", "a-later-reader")
+    assert kb.read_by_another_version() and kb.is_stale()
+
+    report = kb.ingest([docs])
+
+    assert sorted(Path(p).name for p in report.updated) == ["card.md", "deposit.md"]
+    assert not report.unchanged
+    assert not kb.read_by_another_version() and not kb.is_stale()
+    assert kb.ingest([docs]).unchanged  # and from then on they are unchanged again
+
+
+def test_refresh_after_an_upgrade_rechunks_the_live_documents_and_keeps_their_review_state(kb, docs, monkeypatch):
+    from knowledge import store
+
+    kb.ingest([docs], actor="admin")
+    before = {d.id: d for d in kb.documents()}
+    old_chunks = len(kb.snapshot().chunks)
+    monkeypatch.setattr(store, "READER_VERSION", "a-later-reader")
+    kb.max_chars = 20  # the later reader cuts smaller chunks
+
+    kb.refresh()
+
+    snap = kb.snapshot()
+    assert len(snap.chunks) > old_chunks
+    assert all(len(c.text) <= 40 for c in snap.chunks)
+    assert {d.id: d for d in kb.documents()} == before  # titles, reviewers, publication untouched
+    assert {c.document_id for c in snap.chunks} == set(before)
+    assert not kb.read_by_another_version()
+
+
 def test_editing_a_file_updates_it_and_only_the_new_text_is_retrievable(kb, docs):
     kb.ingest([docs])
     old_generation = kb.current_generation()

@@ -90,7 +90,7 @@ def _login(page, server_url: str, account, target: str) -> None:  # type: ignore
     page.fill("#name", account.name)
     page.fill("#password", account.password)
     page.click("#login")
-    page.wait_for_url(f"{server_url}{target}")
+    page.wait_for_url(f"{server_url}{target}", wait_until="domcontentloaded")
 
 
 def _ask(page, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -173,7 +173,7 @@ def _log_in(page, scripted: Scripted, who: str) -> None:  # type: ignore[no-unty
 def test_each_staff_page_links_the_pages_the_role_may_open(offline, scripted, who, start, links, absent):
     page = offline.page()  # an English browser: the staff pages open in English
     _log_in(page, scripted, who)
-    page.wait_for_url(f"{scripted.url}{start}/")  # the login lands on the role's page, and it renders
+    page.wait_for_url(f"{scripted.url}{start}/", wait_until="domcontentloaded")  # the login lands on the role's page
     nav = page.locator("#staff-nav nav")
     nav.get_by_text("Log out").wait_for()
     shown = nav.inner_text()
@@ -190,7 +190,7 @@ def test_each_staff_page_links_the_pages_the_role_may_open(offline, scripted, wh
 def test_role_play_shows_the_customer_on_the_left_and_the_trainee_on_the_right(offline, scripted):
     page = offline.page()
     _log_in(page, scripted, "sam")
-    page.wait_for_url(f"{scripted.url}/handoff/")
+    page.wait_for_url(f"{scripted.url}/handoff/", wait_until="domcontentloaded")
     page.goto(f"{scripted.url}/trainer/")
     page.get_by_role("tab", name="Role-play").click()
     chat = page.locator("#roleplay-chat")
@@ -212,7 +212,7 @@ def test_role_play_shows_the_customer_on_the_left_and_the_trainee_on_the_right(o
 def test_the_evals_page_opens_on_the_demo_suite_and_says_what_a_retrieval_run_does(offline, scripted):
     page = offline.page()
     _log_in(page, scripted, "quinn")
-    page.wait_for_url(f"{scripted.url}/evals/")
+    page.wait_for_url(f"{scripted.url}/evals/", wait_until="domcontentloaded")
     about = page.locator("#suite-about")
     about.get_by_text("builds its own index").wait_for()
     assert page.locator("#suite input").input_value().startswith("demo")
@@ -242,7 +242,7 @@ ALL_WORDS_JS = """([shown, other]) => {
 def test_the_knowledge_and_handoff_pages_speak_the_chosen_language(offline, scripted, path, chinese, english):
     page = offline.page()
     _log_in(page, scripted, "ada")
-    page.wait_for_url(f"{scripted.url}/knowledge/")
+    page.wait_for_url(f"{scripted.url}/knowledge/", wait_until="domcontentloaded")
     for language, shown, other in (("zh", chinese, english), ("en", english, chinese)):
         page.goto(f"{scripted.url}{path}/?lang={language}")
         page.get_by_text(shown[1]).first.wait_for()

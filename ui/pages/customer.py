@@ -46,16 +46,25 @@ HANDS_FREE_JS = """() => {
   if (!A) { return; }
   // Barge-in: the answer being written is cancelled on the server too (its LLM stream is closed).
   const cancel = () => { const b = document.querySelector('#barge-in'); b && b.click(); };
+  // Gradio ignores a synthetic Enter key, so the box's own submit button is pressed; and it ignores that
+  // press while the cancelled answer is still closing (a busy server takes seconds), so the press is
+  // repeated until the question is taken: the answer's first update empties the box. Presses while the
+  // new question is pending are ignored too, so it is never asked twice.
+  const submit = (question, tries, first) => {
+    const box = document.querySelector('#question textarea');
+    const send = document.querySelector('#question button.submit-button');
+    if (!box || !send || box.value !== question || tries <= 0) { return; }
+    send.click();
+    if (first) { A.markQuestionSent(); }
+    setTimeout(() => submit(question, tries - 1, false), 500);
+  };
   A.toggleHandsFree(document.querySelector('#hands-free'), {onSpeechStart: cancel, onTranscript: (t) => {
     const box = document.querySelector('#question textarea');
     if (!box || !t.text) { return; }
     cancel();  // an answer still pending would make Gradio ignore the new question
     box.value = t.text;
     box.dispatchEvent(new Event('input', {bubbles: true}));
-    setTimeout(() => {  // Gradio ignores a synthetic Enter key: press the box's own submit button
-      const send = document.querySelector('#question button.submit-button');
-      if (send) { send.click(); A.markQuestionSent(); }
-    }, 100);
+    setTimeout(() => submit(t.text, 240, true), 100);  // up to two minutes for the old answer to close
   }});
 }"""
 
