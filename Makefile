@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/digital-employee serve
 
-# Debian packages the tests drive for real (PostgreSQL, espeak-ng, Chromium and CJK fonts); installed only when missing.
+# Debian packages the tests drive for real (PostgreSQL, espeak-ng, Chromium and CJK fonts, Tesseract OCR); installed
+# only when missing.
 system-packages:
 	bash scripts/ci-system-packages.sh
 
