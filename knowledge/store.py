@@ -228,7 +228,8 @@ class KnowledgeBase:
         return built is not None and not built.endswith(f"|reader {READER_VERSION}")
 
     def is_stale(self) -> bool:
-        """True when the live generation was built with other tokens or another embedding model."""
+        """True when the live generation was built with other tokens, another embedding model or another
+        reader version (``refresh`` brings it up to date)."""
         built = self._built_format()
         return built is not None and built != self._format()
 
@@ -252,13 +253,15 @@ class KnowledgeBase:
             if not path.is_file():
                 continue  # an upload whose file is gone keeps the chunks it has
             try:
-                found = {d.locator: chunks for d, chunks in self._read_file(path)}
+                found = {d.locator: (d.content_hash, chunks) for d, chunks in self._read_file(path)}
             except (DocumentError, OSError) as err:
                 log.warning("%s: kept its old chunks, re-reading failed: %s", source, err)
                 continue
             for document in documents:
-                chunks = found.get(document.locator)
-                if chunks is not None:
+                content_hash, chunks = found.get(document.locator, ("", None))
+                # A file edited since it was reviewed keeps the reviewed chunks: its new text is an
+                # upload for review, not a re-reading.
+                if chunks is not None and content_hash == document.content_hash:
                     part.put(document, [replace(c, id=f"{document.id}:{n:04d}", document_id=document.id)
                                         for n, c in enumerate(chunks)], document.id)
 

@@ -189,6 +189,18 @@ def test_refresh_after_an_upgrade_rechunks_the_live_documents_and_keeps_their_re
     assert not kb.read_by_another_version()
 
 
+def test_refresh_after_an_upgrade_leaves_a_file_edited_since_its_review_as_it_was_reviewed(kb, docs, monkeypatch):
+    from knowledge import store
+
+    kb.ingest([docs])
+    monkeypatch.setattr(store, "READER_VERSION", "a-later-reader")
+    (docs / "deposit.md").write_text(DEPOSIT.replace("2.35%", "9.99%"), encoding="utf-8")
+
+    kb.refresh()
+
+    assert "2.35%" in _all_text(kb) and "9.99%" not in _all_text(kb)
+
+
 def test_editing_a_file_updates_it_and_only_the_new_text_is_retrievable(kb, docs):
     kb.ingest([docs])
     old_generation = kb.current_generation()
