@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -55,7 +57,7 @@ def build_document(parsed: ParsedFile, source: str, infer: bool = False,
     code = str(meta.get("product_code") or "")  # a product code the file prints (PDF running headers)
     # The file name is the last resort: "clause.html" names no policy.
     title = (str(meta.get("title") or "").strip() or suggest_title(parsed.text, named_only=True)
-             or (f"【{code}】" if code else "") or parsed.path.stem)
+             or (code_title(code) if code else "") or parsed.path.stem)
     products = meta.get("products") or ([code] if code else ())
     if isinstance(products, str):
         products = [products]
@@ -86,6 +88,30 @@ def build_document(parsed: ParsedFile, source: str, infer: bool = False,
         products=tuple(str(p) for p in products),
         locator=parsed.locator,
     )
+
+
+def code_title(code: str) -> str:
+    """The title of a document that names its product only by code: "【APMIPL】"."""
+    return f"【{code}】"
+
+
+def named_by_product_code(documents: Iterable[Document], among: Iterable[Document] | None = None) -> list[Document]:
+    """Documents titled only by their product code, renamed after the product as another document with
+    that code names it (one of ``among``, by default of ``documents``). Banks publish policies in parts
+    (pages 3-4 of 11): the running header carries the code on every part, the name only the first."""
+    documents = list(documents)
+    names: dict[str, Counter[str]] = {}
+    for document in documents if among is None else among:
+        if len(document.products) == 1 and document.title != code_title(document.products[0]):
+            names.setdefault(document.products[0], Counter())[document.title] += 1
+    renamed = []
+    for document in documents:
+        code = document.products[0] if len(document.products) == 1 else ""
+        if code and document.title == code_title(code) and code in names:
+            # The most common name; among equals the first in order, so the choice does not depend on order.
+            name = min(names[code].items(), key=lambda item: (-item[1], item[0]))[0]
+            renamed.append(replace(document, title=name))
+    return renamed
 
 
 # ---- guesses from the content, for drafts ------------------------------------------------------------
@@ -141,7 +167,8 @@ def suggest_title(text: str, named_only: bool = False) -> str | None:
     specific = [line for line in named if not _GENERIC_TITLE.match(line)]  # "保單條款" names no product
     if named_only:
         candidates = []
-    return (specific or named or candidates or [None])[0]
+    found = specific or named or candidates
+    return found[0] if found else None
 
 
 def _found_date(match: re.Match[str] | None) -> date | None:

@@ -39,7 +39,7 @@ from knowledge.documents import Chunk, Document, DocumentStatus
 from knowledge.embedding import E5Embeddings, PassageEmbedder
 from knowledge.embedding_cache import EmbeddingCache
 from knowledge.keyword import KEYWORD_FORMAT, KeywordIndex
-from knowledge.metadata import EDITABLE
+from knowledge.metadata import EDITABLE, named_by_product_code
 from knowledge.parsing import DocumentError, ReadOptions
 from knowledge.reading import READER_VERSION, read_file
 
@@ -116,12 +116,25 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    renamed: int = 0  # documents titled by their product code, named after a sibling document
     chunks: int = 0
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
+
+
+def _name_by_product_code(published: _Part, drafts: _Part) -> int:
+    """Give excerpts titled 【CODE】 the product's name from a document with the same code: a published
+    one takes it from published documents only (a draft's name is not reviewed yet); a draft from both."""
+    count = 0
+    for part, among in ((published, list(published.documents.values())),
+                        (drafts, [*published.documents.values(), *drafts.documents.values()])):
+        for document in named_by_product_code(part.documents.values(), among):
+            part.put(document, part.chunks_of(document.id), document.id)
+            count += 1
+    return count
 
 
 class EmptyKnowledgeBase(LookupError):
@@ -242,6 +255,7 @@ class KnowledgeBase:
             if self.read_by_another_version():
                 for part in (published, drafts):
                     self._rechunk(part)
+            _name_by_product_code(published, drafts)
             self._write_parts(published, drafts, progress)
 
     def _rechunk(self, part: _Part) -> None:
@@ -371,9 +385,11 @@ class KnowledgeBase:
                 for gone in before.values():  # passages no longer in the file (their drafts only, for a draft)
                     target.drop(gone.id)
                     report.removed.append(f"{path}#{gone.locator}" if gone.locator else str(path))
+            renamed = _name_by_product_code(published, drafts) if report.changed else 0
             if report.changed or not self.exists() or self.is_stale():
                 self._write_parts(published, drafts, progress)
             report.chunks = len(published.merged())
+            report.renamed = renamed
         report.seconds = time.perf_counter() - started
         return report
 

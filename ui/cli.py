@@ -176,7 +176,8 @@ def ingest(
     typer.echo(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
         f"removed {len(report.removed)}, "
-        f"failed {len(report.failed)}; {report.chunks} chunks in {settings.kb_dir} ({report.seconds:.1f} s)"
+        + (f"named after their product {report.renamed}, " if report.renamed else "")
+        + f"failed {len(report.failed)}; {report.chunks} chunks in {settings.kb_dir} ({report.seconds:.1f} s)"
         + (f"; {status}" if report.changed else "")
     )
     for path, error in report.failed:

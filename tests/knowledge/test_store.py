@@ -453,3 +453,38 @@ def test_force_re_reads_unchanged_files(kb, docs):
     kb.ingest([docs])
     report = kb.ingest([docs], force=True)
     assert sorted(Path(p).name for p in report.updated) == ["card.md", "deposit.md"] and not report.unchanged
+
+
+def _policy_parts(folder: Path) -> tuple[Path, Path]:
+    """The first part of a policy, which prints the product's name, and a later part, which prints only
+    its code in the running header, as Taiwanese insurers publish them."""
+    from tests.knowledge.test_formats import CODE_HEADER_PAGES, TAIWAN_PAGES, _traditional_pdf
+
+    folder.mkdir(exist_ok=True)
+    named, excerpt = folder / "618.pdf", folder / "110.pdf"
+    named.write_bytes(_traditional_pdf(TAIWAN_PAGES))
+    excerpt.write_bytes(_traditional_pdf([[line.replace("APKTPL", "2BTL") for line in page]
+                                          for page in CODE_HEADER_PAGES]))
+    return named, excerpt
+
+
+def test_a_policy_part_titled_only_by_its_code_takes_the_name_another_part_prints(kb, tmp_path):
+    named, excerpt = _policy_parts(tmp_path / "policies")
+    kb.ingest([excerpt])
+    assert [d.title for d in kb.documents()] == ["【2BTL】"]  # nothing names the product yet
+    report = kb.ingest([named])
+    assert report.renamed == 1
+    titles = {Path(d.source).name: d.title for d in kb.documents()}
+    assert titles == {"110.pdf": "南山人壽海灣終身保險（定期給付型）", "618.pdf": "南山人壽海灣終身保險（定期給付型）"}
+    # The excerpt's articles are cited under the product's name.
+    evidence = HybridRetriever(kb).run("南山人壽海灣終身保險逾寬限期間停止效力", top_k=3)
+    labels = [ev.citation_label() for ev in evidence if Path(ev.document.source).name == "110.pdf"]
+    assert labels and labels[0].startswith("南山人壽海灣終身保險（定期給付型）"), labels
+
+
+def test_a_published_part_is_not_named_after_a_draft_nobody_reviewed(kb, tmp_path):
+    named, excerpt = _policy_parts(tmp_path / "policies")
+    kb.ingest([excerpt])
+    kb.ingest([named], draft=True)
+    assert [d.title for d in kb.documents()] == ["【2BTL】"]
+    assert [d.title for d in kb.drafts()] == ["南山人壽海灣終身保險（定期給付型）"]
