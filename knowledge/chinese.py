@@ -1,12 +1,15 @@
 """Chinese text normalisation shared by indexing and querying: one script (Simplified), so a customer
-typing 保險 in Traditional characters still finds 保险."""
+typing 保險 in Traditional characters still finds 保险; and, for OCR, one script per page."""
 
 from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
+
+Script = Literal["simplified", "traditional", ""]
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CN_DIGIT = re.compile(r"[零〇一二两三四五六七八九十百千万]")
@@ -29,6 +32,49 @@ def to_simplified(text: str) -> str:
     if not _HAN.search(text):
         return text
     return str(_t2s().convert(text))
+
+
+@lru_cache(maxsize=1)
+def _s2tw() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2tw")
+
+
+@lru_cache(maxsize=1)
+def _script_only() -> tuple[frozenset[str], frozenset[str]]:
+    """(characters only Simplified text uses, characters only Traditional text uses), from CC-CEDICT's
+    character lists in zhon. 里, 后, 台 are in both scripts and belong to neither set."""
+    from zhon import cedict
+
+    simplified, traditional = frozenset(cedict.simplified), frozenset(cedict.traditional)
+    return simplified - traditional, traditional - simplified
+
+
+def dominant_script(text: str) -> Script:
+    """The script most of the text's script-specific characters are written in; "" when neither leads."""
+    simplified_only, traditional_only = _script_only()
+    counts = Counter(_HAN.findall(text))
+    simplified = sum(n for c, n in counts.items() if c in simplified_only)
+    traditional = sum(n for c, n in counts.items() if c in traditional_only)
+    return "traditional" if traditional > simplified else "simplified" if simplified > traditional else ""
+
+
+def to_script(text: str, script: Script) -> str:
+    """Text in one script: only the characters of the other script are converted (with OpenCC's phrase
+    tables where the conversion keeps the length, so 头发 becomes 頭髮); a character both scripts use stays.
+    For OCR, whose Chinese models emit 险 on a page that prints 險."""
+    if not script:
+        return text
+    simplified_only, traditional_only = _script_only()
+    foreign = simplified_only if script == "traditional" else traditional_only
+    if not any(c in foreign for c in text):
+        return text
+    converter = _s2tw() if script == "traditional" else _t2s()
+    converted = str(converter.convert(text))
+    if len(converted) != len(text):  # a phrase changed length: convert the foreign characters one by one
+        converted = "".join(str(converter.convert(c)) if c in foreign else c for c in text)
+    return "".join(new if old in foreign else old for old, new in zip(text, converted, strict=True))
 
 
 def normalise_numbers(text: str) -> str:

@@ -15,7 +15,7 @@ from knowledge.parsing import ReadOptions, parse_file
 # knowledge base built by another version re-reads its files (KnowledgeBase.refresh, ingest), so an
 # upgrade that reads tables or scans differently is not hidden behind "unchanged". Bump it with any
 # change to parsing or chunking.
-READER_VERSION = "2026-12-04.ocr-tables"
+READER_VERSION = "2026-12-05.ocr-script"
 
 
 def read_file(path: Path, options: ReadOptions | None = None, max_chars: int = DEFAULT_MAX_CHARS,

@@ -28,6 +28,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from knowledge.chinese import dominant_script, to_script
+
 OcrEngine = Literal["auto", "rapidocr", "tesseract", "off"]
 ENGINES: tuple[str, ...] = ("auto", "rapidocr", "tesseract", "off")
 
@@ -179,7 +181,11 @@ def read_pdf_page(raw: bytes, index: int, engine: str) -> list[str]:
         image = page.render(scale=scale).to_numpy()
     finally:
         document.close()
-    return boxes_to_lines(page_reader(engine).read(without_red_ink(image)))
+    lines = boxes_to_lines(page_reader(engine).read(without_red_ink(image)))
+    # Engines read both scripts and mix them on one page (Tesseract's chi_sim wins some characters of a
+    # Traditional page): the page is written in one, so its text is put in that one.
+    script = dominant_script("".join(lines))
+    return [to_script(line, script) for line in lines]
 
 
 def without_red_ink(image: np.ndarray) -> np.ndarray:

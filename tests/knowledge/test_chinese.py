@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.chinese import han_bigrams, normalise_numbers, quantities, to_simplified
+from knowledge.chinese import dominant_script, han_bigrams, normalise_numbers, quantities, to_script, to_simplified
 from knowledge.keyword import tokenize
 
 
@@ -53,3 +53,26 @@ def test_a_question_in_days_and_a_clause_in_chinese_numerals_share_tokens():
 
 def test_a_traditional_question_shares_tokens_with_a_simplified_clause():
     assert {"保险", "责任"} <= set(tokenize("保險人不負責任的情況")) & set(tokenize("保险人不承担责任"))
+
+
+# A Traditional page as Tesseract reads it: a few characters come out in Simplified (险, 条, 为).
+MIXED_TRADITIONAL = "本公司依本契約條款負給付保险金之責任，第五条所稱之受益人為被保險人本人"
+
+
+def test_a_page_is_in_the_script_most_of_its_one_script_characters_are_in():
+    assert dominant_script(MIXED_TRADITIONAL) == "traditional"
+    assert dominant_script("本公司按照本合同约定承担保险责任，給付保险金") == "simplified"
+    assert dominant_script("里 后 台 Annual fee") == ""  # characters both scripts use decide nothing
+
+
+def test_characters_of_the_other_script_are_put_in_the_pages_script():
+    assert to_script(MIXED_TRADITIONAL, "traditional") == (
+        "本公司依本契約條款負給付保險金之責任，第五條所稱之受益人為被保險人本人")
+    assert to_script("本合同約定的保险责任", "simplified") == "本合同约定的保险责任"
+
+
+def test_characters_both_scripts_use_are_never_converted():
+    # 里 (公里), 后 (皇后), 台 (台灣) are Traditional too: a character-level s2t would turn them into 裏, 後, 臺.
+    assert to_script("距台北市区五公里，皇后保险条款", "traditional") == "距台北市區五公里，皇后保險條款"
+    assert to_script("no Chinese at all", "traditional") == "no Chinese at all"
+    assert to_script("保险条款", "") == "保险条款"
