@@ -26,7 +26,8 @@ def kb_source(settings: Settings) -> Path:
 
 
 def read_options(settings: Settings) -> ReadOptions:
-    return ReadOptions(max_bytes=settings.max_file_bytes, ocr=settings.ocr)
+    return ReadOptions(max_bytes=settings.max_file_bytes, ocr=settings.ocr, workers=settings.parse_workers,
+                       seconds_per_page=settings.parse_seconds_per_page)
 
 
 def knowledge_base(settings: Settings) -> KnowledgeBase:

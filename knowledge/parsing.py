@@ -47,6 +47,10 @@ class ReadOptions:
     # "rapidocr", "tesseract", "auto" (Tesseract where it and its Chinese data are installed, else
     # RapidOCR) or "off" (scanned PDFs are refused); see knowledge/formats/ocr.py.
     ocr: str = "auto"
+    # How a batch is read (knowledge/reading_pool.py): worker processes (0 reads in this process, with no
+    # time limit), and the seconds a file may take per page before it is reported as unreadable.
+    workers: int = 2
+    seconds_per_page: float = 120.0
 
 
 @dataclass(frozen=True)

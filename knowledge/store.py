@@ -40,8 +40,9 @@ from knowledge.embedding import E5Embeddings, PassageEmbedder
 from knowledge.embedding_cache import EmbeddingCache
 from knowledge.keyword import KEYWORD_FORMAT, KeywordIndex
 from knowledge.metadata import EDITABLE, named_by_product_code
-from knowledge.parsing import DocumentError, ReadOptions
-from knowledge.reading import READER_VERSION, read_file
+from knowledge.parsing import ReadOptions
+from knowledge.reading import READER_VERSION
+from knowledge.reading_pool import MAIN_GUARD, read_files, starting_a_worker
 
 log = logging.getLogger(__name__)
 
@@ -262,16 +263,14 @@ class KnowledgeBase:
         sources: dict[str, list[Document]] = {}
         for document in part.documents.values():
             sources.setdefault(document.source, []).append(document)
-        for source, documents in sources.items():
-            path = Path(source)
-            if not path.is_file():
-                continue  # an upload whose file is gone keeps the chunks it has
-            try:
-                found = {d.locator: (d.content_hash, chunks) for d, chunks in self._read_file(path)}
-            except (DocumentError, OSError) as err:
-                log.warning("%s: kept its old chunks, re-reading failed: %s", source, err)
+        # An upload whose file is gone keeps the chunks it has.
+        paths = [Path(source) for source in sources if Path(source).is_file()]
+        for read in read_files(paths, self.read_options, self.max_chars):
+            if read.error:
+                log.warning("%s: kept its old chunks, re-reading failed: %s", read.path, read.error)
                 continue
-            for document in documents:
+            found = {d.locator: (d.content_hash, chunks) for d, chunks in read.found}
+            for document in sources[str(read.path)]:
                 content_hash, chunks = found.get(document.locator, ("", None))
                 # A file edited since it was reviewed keeps the reviewed chunks: its new text is an
                 # upload for review, not a re-reading.
@@ -343,6 +342,8 @@ class KnowledgeBase:
         file does not state it (``product_names`` tags products mentioned); a published version of the same
         document keeps answering until the draft is published. Without ``draft`` they are published at once
         (an operator's explicit act). ``actor`` is recorded as the uploader (and publisher)."""
+        if starting_a_worker():
+            raise RuntimeError(MAIN_GUARD)
         started = time.perf_counter()
         report = IngestReport()
         with self._writer_lock():
@@ -351,14 +352,11 @@ class KnowledgeBase:
             reread = force or self.read_by_another_version()
             published, drafts = self._current_contents()
             target = drafts if draft else published
-            files = collect_files(paths)
-            for n, path in enumerate(files, 1):
-                if progress:
-                    progress("parse", n, len(files))
-                try:
-                    found = self._read_file(path, infer=draft, product_names=product_names)
-                except (DocumentError, OSError) as err:
-                    report.failed.append((str(path), str(err)))
+            for read in read_files(collect_files(paths), self.read_options, self.max_chars, draft, product_names,
+                                   progress):
+                path, found = read.path, read.found
+                if read.error:
+                    report.failed.append((str(path), read.error))
                     continue
                 source = str(path.resolve())
                 before = {d.locator: d for d in target.documents.values() if d.source == source}
@@ -392,11 +390,6 @@ class KnowledgeBase:
             report.renamed = renamed
         report.seconds = time.perf_counter() - started
         return report
-
-    def _read_file(self, path: Path, infer: bool = False,
-                   product_names: dict[str, tuple[str, ...]] | None = None) -> list[tuple[Document, list[Chunk]]]:
-        """The documents in one file with their chunks; DocumentError when the file cannot be used."""
-        return read_file(path, self.read_options, self.max_chars, infer, product_names)
 
     def remove(self, document_ids: list[str], status: DocumentStatus | None = None) -> list[str]:
         """Remove documents by id (or by source path), both versions unless ``status`` names one; returns

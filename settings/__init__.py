@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # How scanned PDF pages (no text layer) are read: "auto" (Tesseract with its Chinese data where
     # installed, else RapidOCR, whose models ship in its wheel), "tesseract", "rapidocr", or "off" to refuse them.
     ocr: Literal["auto", "rapidocr", "tesseract", "off"] = "auto"
+    # Files of a batch are read by this many worker processes (0: in the ingesting process, no time limit);
+    # a file taking longer than parse_seconds_per_page times its pages is reported as unreadable, the rest go in.
+    parse_workers: int = Field(default_factory=lambda: min(4, os.cpu_count() or 1), ge=0)
+    parse_seconds_per_page: float = Field(default=120.0, gt=0)
     # Below this cosine similarity of the best dense hit the knowledge base has nothing relevant.
     min_dense_score: float = 0.83
 

@@ -38,6 +38,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+_UNITS = {"parse": "page", "embed": "chunk"}
+
+
 class _Bars:
     """tqdm progress bars keyed by stage, fed by the knowledge room's progress callback."""
 
@@ -47,7 +50,7 @@ class _Bars:
     def __call__(self, stage: str, done: int, total: int) -> None:
         bar = self.bars.get(stage)
         if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="chunk" if stage == "embed" else "file",
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit=_UNITS.get(stage, "file"),
                                           file=sys.stderr, leave=False)
         bar.update(done - bar.n)
 

@@ -303,8 +303,9 @@ _CHILD = """\
 import sys
 from pathlib import Path
 from knowledge.store import KnowledgeBase
-KnowledgeBase(Path(sys.argv[1])).ingest([Path(sys.argv[2])])
-print("child finished ingest", flush=True)
+if __name__ == "__main__":
+    KnowledgeBase(Path(sys.argv[1])).ingest([Path(sys.argv[2])])
+    print("child finished ingest", flush=True)
 """
 
 
