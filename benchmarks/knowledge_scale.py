@@ -41,11 +41,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def peak_worker_rss_mb() -> float:
-    """The largest of the finished file-reading workers (each one process)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 class ReplicaEmbedder(E5Embeddings):
     """Passages: the vector of the original chunk plus noise. Queries: the real model."""
 
@@ -91,8 +86,7 @@ def ingest(corpus: Path, folder: Path, embedder: PassageEmbedder) -> KnowledgeBa
     rate = f", {pages} PDF pages = {pages / seconds * 60:.0f} pages/min end to end" if pages else ""
     print(f"ingest {corpus.name} with {type(embedder).__name__}: {len(report.added)} documents, "
           f"{report.chunks} chunks in {seconds:.1f} s (reading files {reading:.1f} s) "
-          f"= {report.chunks / seconds:.1f} chunks/s{rate}; peak RSS {peak_rss_mb():.0f} MB (before {before:.0f} MB), "
-          f"a reading worker's {peak_worker_rss_mb():.0f} MB")
+          f"= {report.chunks / seconds:.1f} chunks/s{rate}; peak RSS {peak_rss_mb():.0f} MB (before {before:.0f} MB)")
     if report.failed:
         print(f"  failed: {report.failed[:3]}")
     return kb
