@@ -5,6 +5,8 @@ Imports ``knowledge``; never ``ui``, ``voice`` or ``evals``.
 
 from agent.answer import Answerer
 from agent.llm import ChatLLM
-from agent.reply import AnswerEvent, Citation, Delta, Final, Intent, Reply, Speakable
+from agent.question import Question
+from agent.reply import AnswerEvent, Citation, Delta, Final, Intent, RecordedTurn, Reply, Speakable, final_of
 
-__all__ = ["AnswerEvent", "Answerer", "ChatLLM", "Citation", "Delta", "Final", "Intent", "Reply", "Speakable"]
+__all__ = ["AnswerEvent", "Answerer", "ChatLLM", "Citation", "Delta", "Final", "Intent", "Question", "RecordedTurn",
+           "Reply", "Speakable", "final_of"]

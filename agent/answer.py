@@ -18,14 +18,14 @@ from agent.faq import match_faq
 from agent.guardrails import leaks_prompt, looks_like_injection, strip_instructions
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt, render
-from agent.reply import AnswerEvent, Citation, Delta, Final, Intent, Reply, Speakable
+from agent.question import Question
+from agent.reply import AnswerEvent, Citation, Delta, Final, Intent, Reply, Speakable, final_of
 from agent.scope import out_of_scope
 from agent.speakable import SpeakableSentences
 from agent.support import check_support, strip_markers
 from agent.tools import CalculationTool, ToolAnswer
 from knowledge import Evidence, HybridRetriever, KnowledgeBase, SearchFilters
 from knowledge.documents import Audience, Chunk
-from knowledge.metadata import detect_language
 from knowledge.products import ProductCatalog, load_products
 from knowledge.rerank import CrossEncoderReranker
 from knowledge.store import IndexSnapshot
@@ -56,13 +56,8 @@ class Answerer:
         self.catalog: ProductCatalog = load_products(settings.products_path)
         self.tools = CalculationTool(self.catalog)
 
-    def run(self, question: str, retrieval_query: str | None = None) -> Reply:
-        final = None
-        for event in self.stream(question, retrieval_query):
-            if isinstance(event, Final):
-                final = event.reply
-        assert final is not None
-        return final
+    def run(self, question: Question | str) -> Reply:
+        return final_of(self.stream(question)).reply
 
     def system_prompt(self, language: str) -> str:
         """The fixed prefix of every answer prompt in ``language``: byte-identical across questions, so
@@ -103,13 +98,13 @@ class Answerer:
         return Reply(text=f"{match.answer}[1]", citations=(citation,), refused=False, intent=Intent.QUESTION,
                      language=language, answered_by="faq")
 
-    def stream(self, question: str, retrieval_query: str | None = None) -> Iterator[AnswerEvent]:
-        """Answer ``question``; retrieval uses ``retrieval_query`` when given (a follow-up completed with
-        the earlier question it continues). A generated answer also yields each sentence as a
+    def stream(self, asked: Question | str) -> Iterator[AnswerEvent]:
+        """Answer a question (a bare string: one asked on its own); a follow-up is retrieved and read
+        together with the question it continues. A generated answer also yields each sentence as a
         :class:`Speakable` once it passes the checks, so a voice can start before the answer ends."""
         started = time.perf_counter()
-        question = question.strip()
-        language = detect_language(question)
+        asked = asked if isinstance(asked, Question) else Question.of(asked)
+        question, language = asked.text, asked.language
         prompt = load_prompt("answer", language)
         timings: dict[str, float] = {}
 
@@ -134,10 +129,8 @@ class Answerer:
 
         t_tool = time.perf_counter()
         snapshot = self.retriever.kb.snapshot()
-        context = ""  # the earlier question a follow-up continues, for arguments it does not restate
-        if retrieval_query and retrieval_query != question and retrieval_query.endswith(question):
-            context = retrieval_query[: -len(question)].strip()
-        tool = self.tools.answer(question, language, snapshot, context=context)
+        # The earlier question a follow-up continues gives the arguments it does not restate.
+        tool = self.tools.answer(question, language, snapshot, context=asked.previous)
         if tool is not None:
             timings["tool"] = time.perf_counter() - t_tool
             reply = self._tool_reply(tool, language, snapshot)
@@ -147,7 +140,7 @@ class Answerer:
             return
 
         t0 = time.perf_counter()
-        evidence = self.retriever.run(search_query(retrieval_query or question, prompt), self.settings.answer_evidence,
+        evidence = self.retriever.run(search_query(asked.standalone, prompt), self.settings.answer_evidence,
                                       self.filters)
         timings["retrieve"] = time.perf_counter() - t0
         if not self.supported(evidence):
@@ -162,7 +155,7 @@ class Answerer:
             return
 
         system = self.system_prompt(language)
-        user = render(prompt["user"], question=retrieval_query or question, evidence=[
+        user = render(prompt["user"], question=asked.standalone, evidence=[
             {"n": i, "title": e.document.title, "section": e.chunk.section(),
              "text": strip_instructions(e.chunk.text)[0]}
             for i, e in enumerate(evidence, 1)

@@ -41,7 +41,7 @@ from agent.audit_models import (
 )
 from agent.database import Database
 from agent.personal_data import find_personal_data, mask_for_staff, mask_personal_data
-from agent.reply import Citation, Reply
+from agent.reply import Citation, RecordedTurn, Reply
 from agent.sealing import Sealer
 from settings import Settings
 
@@ -164,9 +164,9 @@ class AuditLog:
             _locked_session(s, session_id).closed_at = utc_now()
 
     def record_customer_turn(self, session_id: str, text: str, language: str | None = None) -> int:
-        return self._add_turn(session_id, TurnRole.CUSTOMER, text, language=language)
+        return self._add_turn(session_id, TurnRole.CUSTOMER, text, language=language).id
 
-    def record_reply(self, session_id: str, reply: Reply) -> int:
+    def record_reply(self, session_id: str, reply: Reply) -> RecordedTurn:
         citations = [
             CitationRow(
                 n=c.n,
@@ -191,9 +191,9 @@ class AuditLog:
         )
 
     def record_staff_turn(self, session_id: str, text: str, staff: str) -> int:
-        return self._add_turn(session_id, TurnRole.STAFF, text, author=mask_personal_data(staff))
+        return self._add_turn(session_id, TurnRole.STAFF, text, author=mask_personal_data(staff)).id
 
-    def _add_turn(self, session_id: str, role: TurnRole, text: str, **columns: Any) -> int:
+    def _add_turn(self, session_id: str, role: TurnRole, text: str, **columns: Any) -> RecordedTurn:
         """Appends a turn numbered after the session's last one; ``text`` is masked here."""
         with self._transaction() as s:
             _locked_session(s, session_id)  # serialises the numbering of concurrent turns in one session
@@ -203,7 +203,7 @@ class AuditLog:
             )
             s.add(turn)
             s.flush()
-            return turn.id
+            return RecordedTurn(turn.id, turn.n)
 
     def set_feedback(self, turn_id: int, value: int) -> None:
         """A customer's verdict on an assistant reply: -1 (unhelpful), 0 (neutral) or 1 (helpful)."""

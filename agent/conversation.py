@@ -7,15 +7,16 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from agent.answer import Answerer
 from agent.audit import AuditLog
-from agent.followup import standalone_query
+from agent.followup import continued_question
 from agent.intents import classify_intent, required_slots
 from agent.prompting import load_prompt, render
-from agent.reply import AnswerEvent, Final, Intent, Reply
+from agent.question import Question
+from agent.reply import AnswerEvent, Final, Intent, Reply, final_of
 from agent.slots import extract_slots
 from knowledge.metadata import detect_language
 
@@ -36,11 +37,12 @@ class PendingHandoff:
 
 class Conversation:
     def __init__(self, answerer: Answerer, audit: AuditLog | None = None, channel: str = "web",
-                 today: date | None = None) -> None:
+                 today: date | None = None, session_id: str | None = None) -> None:
         self.answerer = answerer
         self.audit = audit
         self.today = today
-        self.session_id = audit.start_session(channel) if audit else str(uuid.uuid4())
+        # A session id given continues that session (see resume); none starts one in the audit log.
+        self.session_id = session_id or (audit.start_session(channel) if audit else str(uuid.uuid4()))
         self.pending: PendingHandoff | None = None
         self.language = "zh"
         self.questions: list[str] = []  # standalone questions asked so far, for completing follow-ups
@@ -52,10 +54,7 @@ class Conversation:
         collecting slots starts again (the log keeps only masked values). Raises
         :class:`~agent.audit.UnknownSessionError` when the audit log has no such session."""
         turns = audit.transcript(session_id)
-        conversation = cls.__new__(cls)
-        conversation.answerer, conversation.audit, conversation.today = answerer, audit, today
-        conversation.session_id, conversation.pending = session_id, None
-        conversation.language, conversation.questions = "zh", []
+        conversation = cls(answerer, audit, today=today, session_id=session_id)
         for customer, assistant in zip(turns, turns[1:], strict=False):
             if customer.role.value != "customer" or assistant.role.value != "assistant":
                 continue
@@ -65,24 +64,18 @@ class Conversation:
         return conversation
 
     def recall(self, question: str) -> str:
-        """Take ``question`` into the follow-up memory and return it as a standalone retrieval query: a
-        follow-up ("那五年期呢？") is completed from the earlier questions; a question that stands on its own
-        becomes one of them. Resumed sessions and callers that bring their own history (the LangChain
+        """Take ``question`` into the follow-up memory and return the earlier question it continues: a
+        follow-up ("那五年期呢？") continues the last standalone question ("" when it stands alone, and it
+        becomes one of them). Resumed sessions and callers that bring their own history (the LangChain
         chat model) replay earlier questions through here."""
-        query = standalone_query(question, self.questions)
-        if query == question:
+        previous = continued_question(question, self.questions)
+        if not previous:
             self.questions.append(question)
-        return query
+        return previous
 
     def send(self, text: str) -> Reply:
         """The finished reply to ``text``: :meth:`stream` consumed to its end (one code path)."""
-        final: Reply | None = None
-        for event in self.stream(text):
-            if isinstance(event, Final):
-                final = event.reply
-        if final is None:  # stream always ends with a Final; this guards the invariant, not the user
-            raise RuntimeError("the conversation stream ended without a final reply")
-        return final
+        return final_of(self.stream(text)).reply
 
     def stream(self, text: str) -> Iterator[AnswerEvent]:
         """Route ``text`` like :meth:`send`, streaming the answer of a question as it is generated.
@@ -98,7 +91,7 @@ class Conversation:
             self.audit.record_customer_turn(self.session_id, text, self.language)
         for event in self._route(text):
             if isinstance(event, Final) and self.audit:
-                self.audit.record_reply(self.session_id, event.reply)
+                event = replace(event, turn=self.audit.record_reply(self.session_id, event.reply))
             yield event
 
     def _route(self, text: str) -> Iterator[AnswerEvent]:
@@ -127,7 +120,7 @@ class Conversation:
             yield Final(self._say(render(prompt[key], assistant=self.answerer.settings.assistant_name), intent,
                                   started))
             return
-        yield from self.answerer.stream(text, retrieval_query=self.recall(text))
+        yield from self.answerer.stream(Question(text, self.language, previous=self.recall(text)))
 
     def _open(self, intent: Intent, slots: dict[str, str], started: float) -> Reply:
         summary = f"{intent.value}: " + "; ".join(f"{k}={v}" for k, v in slots.items())

@@ -19,9 +19,8 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP.match(text) or _ELLIPTIC_END.search(text) or len(re.sub(r"\W", "", text)) <= _SHORT)
 
 
-def standalone_query(question: str, previous_questions: list[str]) -> str:
-    """The query to retrieve with: the question itself, or, for a follow-up, the last standalone
-    question it continues followed by the follow-up."""
+def continued_question(question: str, previous_questions: list[str]) -> str:
+    """The last standalone question a follow-up continues; "" when ``question`` stands on its own."""
     if not previous_questions or not is_follow_up(question):
-        return question
-    return f"{previous_questions[-1]} {question.strip()}"
+        return ""
+    return previous_questions[-1]

@@ -27,7 +27,7 @@ from pydantic import ConfigDict, Field
 
 from agent.conversation import Conversation
 from agent.intents import classify_intent
-from agent.reply import Final, Intent, Reply, text_pieces
+from agent.reply import Intent, Reply, final_of, text_pieces
 
 
 def reply_metadata(reply: Reply, session_id: str, model_name: str) -> dict[str, Any]:
@@ -78,7 +78,7 @@ class EmployeeChatModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         conversation, question = self._conversation(messages)
-        reply = next(event.reply for event in conversation.stream(question) if isinstance(event, Final))
+        reply = final_of(conversation.stream(question)).reply
         pieces = text_pieces(_cut(reply.text, stop or self.stop)) or [""]
         for piece in pieces[:-1]:
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))

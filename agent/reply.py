@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -81,11 +82,33 @@ class Speakable:
 
 
 @dataclass(frozen=True)
+class RecordedTurn:
+    """Where a reply went in the audit log: its id (feedback, voice timings) and its number in the session
+    (a client polls for later turns with ``after=n``)."""
+
+    id: int
+    n: int
+
+
+@dataclass(frozen=True)
 class Final:
-    """The finished reply; its text replaces whatever was streamed (it may be a refusal)."""
+    """The finished reply; its text replaces whatever was streamed (it may be a refusal). ``turn`` is set by
+    the conversation that recorded it in the audit log; None without one."""
 
     reply: Reply
+    turn: RecordedTurn | None = None
 
 
 # What a streamed answer yields: deltas and speakable sentences as they come, then exactly one Final.
 AnswerEvent = Delta | Speakable | Final
+
+
+def final_of(events: Iterable[AnswerEvent]) -> Final:
+    """The Final a stream ends with, the stream consumed: for callers that want only the whole reply."""
+    final = None
+    for event in events:
+        if isinstance(event, Final):
+            final = event
+    if final is None:  # every stream ends with a Final; this guards the invariant, not the user
+        raise RuntimeError("the answer stream ended without a final reply")
+    return final

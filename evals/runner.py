@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
+from agent.conversation import Conversation
 from agent.employee import build_answerer, knowledge_base
 from agent.llm import ChatLLM
 from agent.personal_data import mask_for_staff
@@ -60,7 +61,7 @@ class Target(Protocol):
 
 
 class InProcessTarget:
-    """The app's own answerer and retriever over a knowledge base in this process."""
+    """The app's own conversation, answerer and retriever over a knowledge base in this process."""
 
     def __init__(self, settings: Settings, progress: ProgressFn | None = None, start_llm: bool = False) -> None:
         self.answerer = build_answerer(settings, progress)
@@ -84,7 +85,9 @@ class InProcessTarget:
         ]
         if mode is Mode.RETRIEVAL:
             return Collected(retrieved, {"retrieve": round(seconds, 4)})
-        reply = self.answerer.run(case.question)
+        # Through a Conversation, as the app answers a customer's first message (routing, hand-offs, small
+        # talk), a fresh one per case; no audit log.
+        reply = Conversation(self.answerer).send(case.question)
         reply_dict = reply.to_dict()
         for citation in reply_dict["citations"]:
             citation["text"] = self.chunk_text(citation["chunk_id"], citation["quote"])

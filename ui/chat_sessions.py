@@ -2,7 +2,8 @@
 
 Kept in a bounded in-memory map (least recently used dropped first); everything said is in the audit
 log, and the owner of each session is in the user store, so a dropped or pre-restart session is
-resumed from its id (its half-filled complaint form and follow-up memory start afresh).
+resumed from its id through :meth:`Conversation.resume`, as the CLI resumes one: its language and follow-up
+memory come back from the transcript, a half-filled complaint form starts afresh.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from agent import Answerer, AnswerEvent
-from agent.audit import AuditLog, TurnRecord
-from agent.audit_models import TurnRole
+from agent.audit import AuditLog, TurnRecord, UnknownSessionError
 from agent.conversation import Conversation
 from ui.users import UserStore
 
@@ -70,9 +70,10 @@ class ChatSessions:
         return len(self._live)
 
     def _resume(self, session_id: str) -> Conversation:
-        conversation = Conversation(self.answerer, None)  # audit=None: no new session is started
-        conversation.audit, conversation.session_id = self.audit, session_id
-        return conversation
+        try:
+            return Conversation.resume(self.answerer, self.audit, session_id)
+        except UnknownSessionError:  # an owner recorded, the audit log without it (another database)
+            raise SessionNotFound(f"no chat session {session_id!r} in the audit log") from None
 
     def _keep(self, live: LiveSession) -> LiveSession:
         with self._lock:
@@ -88,10 +89,6 @@ class ChatSessions:
 
     def transcript(self, live: LiveSession) -> list[TurnRecord]:
         return self.audit.transcript(live.id)
-
-    def last_reply_turn(self, live: LiveSession) -> TurnRecord | None:
-        turns = [t for t in self.audit.transcript(live.id) if t.role is TurnRole.ASSISTANT]
-        return turns[-1] if turns else None
 
     def turn_of(self, live: LiveSession, turn_id: int) -> TurnRecord | None:
         return next((t for t in self.audit.transcript(live.id) if t.id == turn_id), None)

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import typer
 
 from settings import Settings
+
+if TYPE_CHECKING:
+    from agent import AnswerEvent
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -21,7 +25,7 @@ class AskError(Exception):
 
 def ask(settings: Settings, question: str, as_json: bool, session: str | None,
         progress: ProgressFn | None = None) -> None:
-    from agent import Delta, Final
+    from agent import final_of
     from agent.audit import UnknownSessionError, open_audit_log
     from agent.conversation import Conversation
     from agent.employee import build_answerer
@@ -34,20 +38,13 @@ def ask(settings: Settings, question: str, as_json: bool, session: str | None,
             conversation = Conversation.resume(answerer, audit, session)
         else:
             conversation = Conversation(answerer, audit, channel="cli")
-        reply = None
         live = not as_json and sys.stdout.isatty()
-        for event in conversation.stream(question):
-            if isinstance(event, Delta) and live:
-                typer.echo(event.text, nl=False)
-            elif isinstance(event, Final):
-                reply = event.reply
+        reply = final_of(_echoing(conversation.stream(question)) if live else conversation.stream(question)).reply
     except MissingModelPackage as err:
         raise AskError(str(err)) from None
     except UnknownSessionError:
         raise AskError(f"no session {session!r} in the audit log {audit.url}; "
                        "start a new one by leaving out --session") from None
-    if reply is None:
-        raise RuntimeError("the conversation ended without a reply")
     if as_json:
         typer.echo(json.dumps({**reply.to_dict(), "session_id": conversation.session_id}, ensure_ascii=False,
                               indent=2))
@@ -58,3 +55,13 @@ def ask(settings: Settings, question: str, as_json: bool, session: str | None,
     for c in reply.citations:
         typer.echo(f"  [{c.n}] {c.label()}")
     typer.secho(f"(session {conversation.session_id}: continue with --session)", err=True, dim=True)
+
+
+def _echoing(events: Iterable[AnswerEvent]) -> Iterator[AnswerEvent]:
+    """The events passed on, the answer's text written to the terminal as it is generated."""
+    from agent import Delta
+
+    for event in events:
+        if isinstance(event, Delta):
+            typer.echo(event.text, nl=False)
+        yield event

@@ -97,8 +97,8 @@ def test_a_conversation_is_kept_in_order_with_the_citations_of_each_reply(db_url
         with reopened.engine.connect() as c:
             assert c.execute(text("SELECT closed_at FROM sessions")).scalar_one() is not None
 
-    assert [t.id for t in turns] == [asked, replied, staffed]
-    assert [t.n for t in turns] == [1, 2, 3]
+    assert [t.id for t in turns] == [asked, replied.id, staffed]
+    assert [t.n for t in turns] == [1, replied.n, 3] == [1, 2, 3]
     assert [t.role for t in turns] == [TurnRole.CUSTOMER, TurnRole.ASSISTANT, TurnRole.STAFF]
     assert turns[0].text == "犹豫期内退保能全额退款吗？" and turns[0].citations == ()
     assert turns[1].citations == CITATIONS
@@ -113,7 +113,7 @@ def test_personal_data_is_masked_in_every_stored_row(audit: AuditLog) -> None:
     session = audit.start_session("api", customer_ref=f"手机{PHONE}")
     audit.record_customer_turn(session, f"我的身份证号是{ID_NUMBER}，手机{PHONE}，帮我查保单。")
     leaky = Citation(1, "c-1", "doc-1", "客户来函", "附件", f"来函人邮箱 {EMAIL}，卡号 {CARD}")
-    reply_id = audit.record_reply(session, answer(f"已将结果发送至 {EMAIL}，扣款卡号 {CARD}[1]。", (leaky,)))
+    reply_id = audit.record_reply(session, answer(f"已将结果发送至 {EMAIL}，扣款卡号 {CARD}[1]。", (leaky,))).id
     handoff_id = audit.open_handoff(
         session,
         HandoffReason.COMPLAINT,
@@ -189,7 +189,7 @@ def test_a_refusal_is_stored_with_its_reason(audit: AuditLog) -> None:
         intent=Intent.OUT_OF_SCOPE,
         refusal_reason="out_of_scope: investment advice",
     )
-    turn_id = audit.record_reply(session, refusal)
+    turn_id = audit.record_reply(session, refusal).id
 
     (stored,) = [t for t in audit.transcript(session) if t.id == turn_id]
     assert stored.refused is True
@@ -200,7 +200,7 @@ def test_a_refusal_is_stored_with_its_reason(audit: AuditLog) -> None:
 def test_feedback_is_recorded_on_an_assistant_reply_and_can_be_changed(audit: AuditLog) -> None:
     session = audit.start_session("web")
     question = audit.record_customer_turn(session, "信用卡年费怎么收？")
-    reply = audit.record_reply(session, answer("首年免年费[1]。"))
+    reply = audit.record_reply(session, answer("首年免年费[1]。")).id
 
     audit.set_feedback(reply, -1)
     assert audit.transcript(session)[1].feedback == -1

@@ -55,6 +55,13 @@ def chat(settings, demo_answerer, tmp_path):
         ("thanks!", Intent.SMALL_TALK),
         ("三年期定期存款利率是多少？", Intent.QUESTION),
         ("你好，犹豫期有多长？", Intent.QUESTION),
+        # Questions about how complaints and claims work are answered from the documents, not ticketed.
+        ("我投诉之后，多久能给我答复？", Intent.QUESTION),
+        ("怎么投诉？", Intent.QUESTION),
+        ("理赔需要什么材料？", Intent.QUESTION),
+        ("I'm not happy with how you handled my complaint. Where can I escalate it?", Intent.QUESTION),
+        ("How long does a claim take?", Intent.QUESTION),
+        ("怎么转人工", Intent.HUMAN_REQUEST),
     ],
 )
 def test_messages_are_routed_to_their_intent(text, intent):
@@ -165,6 +172,25 @@ def test_a_follow_up_retrieves_with_the_earlier_question_but_never_the_earlier_a
     assert "2.35%" not in seen[-1]  # the first answer stays out of the query
 
 
+def test_the_answerer_gets_one_question_value_with_its_language_and_the_question_it_continues(chat):
+    from agent.question import Question
+
+    conversation, _, _ = chat
+    asked: list[Question] = []
+    original = conversation.answerer.stream
+
+    def spy(question, *args, **kwargs):
+        asked.append(question)
+        return original(question, *args, **kwargs)
+
+    conversation.answerer.stream = spy  # type: ignore[method-assign]
+    conversation.send("What is the rate of a 3-year time deposit?")
+    conversation.send("what about the 5-year one?")
+    first = "What is the rate of a 3-year time deposit?"
+    assert asked == [Question(first, "en"), Question("what about the 5-year one?", "en", previous=first)]
+    assert asked[1].standalone == "What is the rate of a 3-year time deposit? what about the 5-year one?"
+
+
 # ---- streaming -----------------------------------------------------------------------------------
 
 
@@ -204,6 +230,30 @@ def test_stream_fills_slots_across_turns_like_send(chat):
     list(conversation.stream(f"卡号{CARD}"))
     (last,) = list(conversation.stream("13812345678"))
     assert isinstance(last, Final) and last.reply.handoff and last.reply.ticket == audit.handoffs()[0].id
+
+
+def test_the_final_names_the_turn_the_audit_log_recorded_it_as(chat):
+    from agent.reply import RecordedTurn
+
+    conversation, audit, _ = chat
+    finals = [list(conversation.stream(text))[-1] for text in ("你好", "三年期定期存款利率是多少？")]
+
+    replies = [t for t in audit.transcript(conversation.session_id) if t.role.value == "assistant"]
+    assert [f.turn for f in finals] == [RecordedTurn(t.id, t.n) for t in replies]
+    assert [t.n for t in replies] == [2, 4]
+
+
+def test_without_an_audit_log_the_final_names_no_turn(settings, demo_answerer):
+    answerer = Answerer(settings, demo_answerer.retriever.kb, CountingLLM())  # type: ignore[arg-type]
+    conversation = Conversation(answerer, audit=None, today=TODAY)
+    assert list(conversation.stream("你好"))[-1].turn is None
+
+
+def test_final_of_a_stream_without_a_final_is_an_error_not_a_silent_none():
+    from agent.reply import Delta, final_of
+
+    with pytest.raises(RuntimeError, match="without a final reply"):
+        final_of(iter([Delta("半句")]))
 
 
 def test_send_returns_the_final_of_the_stream(chat):

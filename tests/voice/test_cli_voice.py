@@ -63,7 +63,7 @@ def test_voice_timings_summarises_the_spoken_turns_in_the_audit_log(settings: Se
         session = audit.start_session("web")
         for first_audio in (3000.0, 5000.0, 4000.0):
             reply = Reply("好的。", (), False, Intent.QUESTION, "zh", timings={"total": 1.0})
-            turn = audit.record_reply(session, reply)
+            turn = audit.record_reply(session, reply).id
             audit.add_timings(session, turn, to_stored({"transcript": 2000.0, "first_audio": first_audio}))
         audit.record_reply(session, Reply("typed", (), False, Intent.QUESTION, "zh"))  # not a spoken turn
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "voice-timings", "--json"])

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from agent import Delta, Final, Reply, Speakable
+from agent import Delta, Speakable, final_of
 from agent.audit_models import TurnRole
 from agent.speakable import still_to_say
 from ui.api.common import open_session, reply_dict, sse, turn_dict
@@ -47,12 +47,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         """Answer one message in the caller's session; the whole reply as JSON."""
         question = _question(request)
         live = open_session(ctx, request.session_id, identity)
-        reply: Reply | None = None
-        for event in ctx.sessions.stream(live, question):
-            if isinstance(event, Final):
-                reply = event.reply
-        assert reply is not None, "a conversation stream always ends with a Final"
-        return reply_dict(reply, live.id, ctx.sessions.last_reply_turn(live))
+        return reply_dict(final_of(ctx.sessions.stream(live, question)), live.id)
 
     @router.post("/ask/stream", response_class=StreamingResponse,
                  responses={200: {"content": {"text/event-stream": {}},
@@ -82,7 +77,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                     else:
                         for sentence in still_to_say(event.reply, said):  # FAQ, calculator, dialogue, refusal
                             yield sse("speakable", {"text": sentence})
-                        yield sse("final", reply_dict(event.reply, live.id, ctx.sessions.last_reply_turn(live)))
+                        yield sse("final", reply_dict(event, live.id))
             except Exception as err:  # headers are sent: the error travels as an event, and into the log
                 log.exception("streaming a reply for session %s failed", live.id)
                 yield sse("error", {"detail": f"the reply failed: {type(err).__name__}: {err}"})

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from agent import Reply
+from agent import Final
 from agent.audit import TurnRecord
 from ui.auth import Identity
 from ui.chat_sessions import LiveSession, NotYourSession, SessionNotFound
@@ -33,10 +33,11 @@ def turn_dict(turn: TurnRecord) -> dict[str, Any]:
             "feedback": turn.feedback, "author": turn.author, "citations": [asdict(c) for c in turn.citations]}
 
 
-def reply_dict(reply: Reply, session_id: str, turn: TurnRecord | None) -> dict[str, Any]:
-    """The Reply as the API returns it: text, citations, refused, intent, handoff, ticket, timings, plus the
+def reply_dict(final: Final, session_id: str) -> dict[str, Any]:
+    """The reply as the API returns it: text, citations, refused, intent, handoff, ticket, timings, plus the
     session, the reply's turn id (for feedback) and its number ``turn_n`` (poll with ``after=turn_n``)."""
-    return {**reply.to_dict(), "session_id": session_id, "turn_id": turn.id if turn else None,
+    turn = final.turn
+    return {**final.reply.to_dict(), "session_id": session_id, "turn_id": turn.id if turn else None,
             "turn_n": turn.n if turn else None}
 
 

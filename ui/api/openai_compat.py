@@ -25,7 +25,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from agent import Final, Reply
+from agent import Reply, final_of
 from agent.reply import text_pieces
 from ui.auth import ANY_ROLE, Identity, require
 from ui.context import AppContext
@@ -101,12 +101,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     def answer(question: str, identity: Identity) -> tuple[Reply, str]:
         live = ctx.sessions.create(identity.owner, "openai")
-        reply = None
-        for event in ctx.sessions.stream(live, question):
-            if isinstance(event, Final):
-                reply = event.reply
-        assert reply is not None
-        return reply, live.id
+        return final_of(ctx.sessions.stream(live, question)).reply, live.id
 
     @router.get("/models")
     def models(identity: Identity = caller) -> dict[str, Any]:

@@ -145,7 +145,7 @@ def build_customer_page(ctx: AppContext) -> gr.Blocks:
             elif isinstance(event, Final):
                 reply = event.reply
                 history[-1] = answer_message(reply, key)
-                turn = ctx.sessions.last_reply_turn(live)
+                turn = event.turn
                 if turn is not None:
                     turn_ids = {**turn_ids, str(len(history) - 1): turn.id}
                     last_n = turn.n
