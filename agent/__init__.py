@@ -3,7 +3,7 @@
 Imports ``knowledge``; never ``ui``, ``voice`` or ``evals``.
 """
 
-from agent.answer import Answerer
+from agent.answering.answer import Answerer
 from agent.llm import ChatLLM
 from agent.question import Question
 from agent.reply import AnswerEvent, Citation, Delta, Final, Intent, RecordedTurn, Reply, Speakable, final_of

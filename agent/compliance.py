@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from agent.answering.grounding import split_sentences
 from agent.clauses import cite_clause
 from agent.prompting import load_policy, render
 from agent.reply import Citation
-from agent.support import split_sentences
 from knowledge.products import ProductCatalog, ProductDataError
 from knowledge.store import IndexSnapshot
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from agent.answer import Answerer
+from agent.answering.answer import Answerer
 from agent.audit import AuditLog
 from agent.followup import continued_question
 from agent.intents import classify_intent, required_slots

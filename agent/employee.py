@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.answer import Answerer
+from agent.answering.answer import Answerer
 from agent.llm import ChatLLM
 from knowledge import KnowledgeBase
 from knowledge.demo import demo_documents

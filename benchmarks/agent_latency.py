@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
-    from agent.answer import Answerer
+    from agent.answering.answer import Answerer
     from agent.employee import build_answerer
     from agent.reply import Delta, Final
     from knowledge.demo import demo_questions

@@ -18,7 +18,7 @@ or a key fact) is supported when every key fact it states is in the text it cite
 ``FAITHFUL_SHARE`` of its content terms (Han character bigrams, English content words cut to five
 letters) are there too.
 A sentence without a marker is judged against everything the reply cites. The product's own support
-check (``agent.support``) keeps sentences at 0.5 of the terms of the best evidence; this judge is
+check (``agent.answering.grounding``) keeps sentences at 0.5 of the terms of the best evidence; this judge is
 stricter and independent of it, so a regression in that check shows here. A suite may ask for the local
 LLM as judge instead (``evals.judge``), which falls back to this rule when its votes do not agree.
 
@@ -41,7 +41,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from agent.support import split_sentences
+from agent.answering.grounding import split_sentences
 from knowledge.chinese import to_simplified
 
 OVERLAP_SHARE = 0.6

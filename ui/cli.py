@@ -314,7 +314,7 @@ def kb_search(
     """Hit-test: the ranked chunks a query retrieves, with scores and section paths."""
     from datetime import date
 
-    from agent.answer import build_retriever
+    from agent.answering.answer import build_retriever
     from agent.employee import open_knowledge_base
     from knowledge import SearchFilters
 

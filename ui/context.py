@@ -32,7 +32,7 @@ class AppContext:
 
     @classmethod
     def build(cls, settings: Settings, answerer: Answerer) -> AppContext:
-        from agent.answer import build_retriever
+        from agent.answering.answer import build_retriever
 
         audit = open_audit_log(settings)
         users = UserStore(users_url(settings))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.support import split_sentences, support
+from agent.answering.grounding import split_sentences, support
 from knowledge import Chunk, Document, Evidence
 
 _NEGATION = re.compile(r"不|未|没有|无(?!论)|禁止|非|免除|拒绝|\b(?:not|no|never|cannot|without)\b", re.I)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.answering.grounding import support
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt, render
-from agent.support import support
 from agent.trainer.clauses import Clause, contradicts
 
 FACT_SUPPORT = 0.4  # lower than the answer check's 0.5: trainees paraphrase

@@ -2,7 +2,7 @@
 
 The LLM drafts four points from each of a few focus clauses of the topic's documents (one short call
 per clause: a small model strays less); every point then passes
-the same lexical support check as customer answers (agent.support) against the clauses, and a point no
+the same lexical support check as customer answers (agent.answering.grounding) against the clauses, and a point no
 clause supports is dropped and counted. Drafts are cached on disk, keyed by the documents' content
 hashes, the prompt version and the model, so an unchanged knowledge base never pays for a lesson twice.
 """
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.answering.grounding import MIN_SUPPORT, check_support, split_sentences, support
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt, render
-from agent.support import MIN_SUPPORT, check_support, split_sentences, support
 from agent.trainer.clauses import Clause, contradicts
 from agent.trainer.materials import Material, focus
 
@@ -107,7 +107,7 @@ def is_fragment(text: str) -> bool:
     line = text.strip().strip("*").strip()
     if not line or line[-1] in _DANGLING_END or line[0] in _DANGLING_START:
         return True
-    if any(line.count(o) != line.count(c) for o, c in _PAIRS):
+    if any(line.count(pair[0]) != line.count(pair[1]) for pair in _PAIRS):
         return True
     if _HEADING.match(text):
         rest = _HEADING.sub("", text, count=1).strip(" *")

@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.answering.grounding import support
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt, render
-from agent.support import support
 from agent.trainer.bank import LETTERS
 from agent.trainer.choice import parse_choice
 from agent.trainer.clauses import Clause

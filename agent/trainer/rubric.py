@@ -1,7 +1,7 @@
 """Scoring a staff reply in role-play against a rubric kept as data (agent/prompts/rubrics/).
 
 Every criterion here is a rule: deterministic, explainable, and tested. Accuracy is the share of the
-reply's factual sentences that the retrieved clauses support (agent.support); disclosures are the
+reply's factual sentences that the retrieved clauses support (agent.answering.grounding); disclosures are the
 persona's required points; forbidden promises (保本, 稳赚, guaranteed) count unless denied ("不保本");
 empathy and next step are wording checks. Feedback quotes the clause the staff member should have used.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from agent.support import check_support, split_sentences, support
+from agent.answering.grounding import check_support, split_sentences, support
 from agent.trainer.clauses import Clause
 
 _DIGIT = re.compile(r"\d")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
-from agent.answer import build_retriever
+from agent.answering.answer import build_retriever
 from agent.employee import open_knowledge_base, read_options
 from agent.llm import ChatLLM
 from agent.prompting import load_prompt

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from agent import Answerer, Delta, Final, Intent, Speakable
-from agent.support import sentence_key
+from agent.answering.grounding import sentence_key
 
 
 class ScriptedLLM:

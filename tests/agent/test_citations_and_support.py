@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from agent.citations import resolve_citations
-from agent.support import (
+from agent.answering.citations import resolve_citations
+from agent.answering.grounding import (
     MIN_SUPPORT,
     Quantity,
     attribute,
@@ -83,7 +83,7 @@ def test_sentences_split_after_chinese_and_english_stops_keeping_their_markers()
 
 
 def test_a_sentence_the_model_repeats_is_kept_once():
-    from agent.support import check_support
+    from agent.answering.grounding import check_support
 
     evidence = ["宽限期为60日，自保险费约定支付日的次日起计算。"]
     checked = check_support("宽限期为60日[1]。宽限期为60日[1]。宽限期为 60 日[1]。", evidence)
@@ -91,7 +91,7 @@ def test_a_sentence_the_model_repeats_is_kept_once():
 
 
 def test_citations_are_numbered_in_the_order_the_answer_uses_them():
-    from agent.citations import renumber
+    from agent.answering.citations import renumber
     from agent.reply import Citation
 
     def cite(n: int) -> Citation:

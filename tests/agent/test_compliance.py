@@ -85,7 +85,7 @@ def test_a_generated_deposit_answer_gets_the_disclosure_streamed_and_cited(setti
 
 
 def test_a_generated_promise_of_returns_never_reaches_the_customer(settings, demo_answerer):
-    from agent.support import check_support
+    from agent.answering.grounding import check_support
 
     promise = "本产品属于存款，本金和利息稳赚不赔[1]。"
     evidence = [e.chunk.text for e in demo_answerer.retriever.run("定期存款 存款保险", 5, demo_answerer.filters)]

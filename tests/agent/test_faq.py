@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from agent import Answerer, Delta, Final
-from agent.faq import faq_answer, faq_question
+from agent.answering.faq import faq_answer, faq_question
 from knowledge.documents import Chunk, Document, DocumentKind, Evidence
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from agent import Answerer
-from agent.calc_args import extract_args
-from agent.calculators import cash_advance_fee, deposit_interest, early_withdrawal_interest, period_last_day
 from agent.tools import CalculationTool, calculation_kind
+from agent.tools.arguments import extract_args
+from agent.tools.arithmetic import cash_advance_fee, deposit_interest, early_withdrawal_interest, period_last_day
 from knowledge.demo import demo_documents
 from knowledge.products import ProductDataError, load_products
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.support import support
+from agent.answering.grounding import support
 from agent.trainer.bank import load_bank
 from agent.trainer.exam import run_exam
 from agent.trainer.quiz import numbers, verify_item

@@ -17,9 +17,9 @@ from typing import Any
 import gradio as gr
 
 from agent import Delta, Final, Speakable
+from agent.answering.speakable import still_to_say
 from agent.audit import TurnRecord
 from agent.audit_models import TurnRole
-from agent.speakable import still_to_say
 from ui.auth import Identity, parse_owner
 from ui.avatar import avatar_component
 from ui.chat_sessions import LiveSession, NotYourSession, SessionNotFound

@@ -235,7 +235,7 @@ def supporting_passage(claims: Sequence[str], text: str, limit: int | None = Non
     chosen = sorted({_best_piece(claim, passages) for claim in claims} or {0})
     pieces = [passages[i] for i in chosen]
     if limit is not None and len("\n".join(pieces)) > limit:
-        shorter = []
+        shorter: list[str] = []
         for piece in pieces:
             sentences = [x.strip() for x in split_sentences(piece) if x.strip()] or [piece]
             picked = sorted({_best_piece(claim, sentences) for claim in claims} or {0})

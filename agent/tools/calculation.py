@@ -13,17 +13,17 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from agent.calc_args import CalcArgs, extract_args
-from agent.calculators import (
+from agent.clauses import cite_clause
+from agent.prompting import load_policy, load_prompt, render
+from agent.reply import Citation
+from agent.tools.arguments import CalcArgs, extract_args
+from agent.tools.arithmetic import (
     cash_advance_fee,
     deposit_interest,
     early_withdrawal_interest,
     period_last_day,
     premium_for_sum,
 )
-from agent.clauses import cite_clause
-from agent.prompting import load_policy, load_prompt, render
-from agent.reply import Citation
 from knowledge.products import Product, ProductCatalog
 from knowledge.store import IndexSnapshot
 

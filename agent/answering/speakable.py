@@ -9,10 +9,7 @@ wait for the first supported one, so a reply that ends up refused has said nothi
 
 from __future__ import annotations
 
-from agent.compliance import drop_forbidden_promises
-from agent.guardrails import leaks_prompt
-from agent.reply import Reply
-from agent.support import (
+from agent.answering.grounding import (
     MIN_SUPPORT,
     attribute,
     carries_claim,
@@ -21,6 +18,9 @@ from agent.support import (
     split_sentences,
     strip_markers,
 )
+from agent.compliance import drop_forbidden_promises
+from agent.guardrails import leaks_prompt
+from agent.reply import Reply
 
 
 class SpeakableSentences:
@@ -62,7 +62,7 @@ class SpeakableSentences:
                 self._waiting.append(plain)
                 continue
             if not attribute(plain, self.evidence_texts, cited_numbers(sentence), self.min_support):
-                continue  # the final reply's check (agent.support.check_support) drops it too
+                continue  # the final reply's check (agent.answering.grounding.check_support) drops it too
             if not drop_forbidden_promises(plain, self.evidence_texts)[0]:
                 continue
             candidate = [*self._waiting, plain]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from agent.answering.grounding import split_sentences, strip_markers, supporting_passage
 from agent.reply import Citation
-from agent.support import split_sentences, strip_markers, supporting_passage
 from knowledge import Evidence
 
 # [1], [1][2], [1, 2], [1，2], 【1】 and the full-width digits some models emit.
