@@ -2,7 +2,7 @@
 
 SQLite (a file under ``data_dir``) by default; any SQLAlchemy URL works, PostgreSQL through psycopg
 (``postgresql+psycopg://user@host/db``). Every free-text value is passed through
-:func:`~agent.personal_data.mask_personal_data` before it is written: turn texts, refusal reasons,
+:func:`~agent.policy.personal_data.mask_personal_data` before it is written: turn texts, refusal reasons,
 citation titles, sections and quotes, slot values, summaries, customer references and staff names.
 Identifiers (session, document and chunk ids), intents, roles and statuses are stored as given.
 A ticket's slots keep a hint staff can check a caller against ([电话 尾号5678]); the clear value of a
@@ -40,7 +40,7 @@ from agent.audit_models import (
     utc_now,
 )
 from agent.database import Database
-from agent.personal_data import find_personal_data, mask_for_staff, mask_personal_data
+from agent.policy.personal_data import find_personal_data, mask_for_staff, mask_personal_data
 from agent.reply import Citation, RecordedTurn, Reply
 from agent.sealing import Sealer
 from settings import Settings

@@ -1,7 +1,7 @@
 """The digital employee as a LangChain chat model, to drop into a chain or an agent built on LangChain.
 
 Messages in, the employee's reply out: routing, guardrails, calculators, cited answers, refusals and
-hand-offs exactly as in the web chat (one :class:`~agent.conversation.Conversation` per call, audited when
+hand-offs exactly as in the web chat (one :class:`~agent.dialogue.conversation.Conversation` per call, audited when
 an audit log is given). The last human message is what is answered; earlier human messages feed the
 follow-up memory, as a resumed session's do. Citations, refusal, intent and hand-off travel in the
 message's ``response_metadata``.
@@ -25,8 +25,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Huma
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field
 
-from agent.conversation import Conversation
-from agent.intents import classify_intent
+from agent.dialogue.conversation import Conversation
+from agent.dialogue.intents import classify_intent
 from agent.reply import Intent, Reply, final_of, text_pieces
 
 

@@ -13,7 +13,7 @@ class Question:
     text: str
     language: str
     # The earlier standalone question this follow-up continues ("那五年期呢？" after "三年期利率多少？");
-    # "" when the question stands alone. Never the assistant's answer (agent/followup.py says why).
+    # "" when the question stands alone. Never the assistant's answer (agent/dialogue/followup.py says why).
     previous: str = ""
 
     @classmethod

@@ -20,10 +20,10 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
-from agent.conversation import Conversation
+from agent.dialogue.conversation import Conversation
 from agent.employee import build_answerer, knowledge_base
 from agent.llm import ChatLLM
-from agent.personal_data import mask_for_staff
+from agent.policy.personal_data import mask_for_staff
 from agent.prompting import load_prompt, render
 from evals.cases import Case, load_cases
 from evals.judge import LlmJudge

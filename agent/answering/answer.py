@@ -16,13 +16,13 @@ from agent.answering.citations import renumber, resolve_citations
 from agent.answering.faq import match_faq
 from agent.answering.grounding import check_support, strip_markers
 from agent.answering.speakable import SpeakableSentences
-from agent.compliance import disclosures, drop_forbidden_promises, products_of
-from agent.guardrails import leaks_prompt, looks_like_injection, strip_instructions
 from agent.llm import ChatLLM
+from agent.policy.compliance import disclosures, drop_forbidden_promises, products_of
+from agent.policy.guardrails import leaks_prompt, looks_like_injection, strip_instructions
+from agent.policy.scope import out_of_scope
 from agent.prompting import load_prompt, render
 from agent.question import Question
 from agent.reply import AnswerEvent, Citation, Delta, Final, Intent, Reply, Speakable, final_of
-from agent.scope import out_of_scope
 from agent.tools import CalculationTool, ToolAnswer
 from knowledge import Evidence, HybridRetriever, KnowledgeBase, SearchFilters
 from knowledge.documents import Audience, Chunk

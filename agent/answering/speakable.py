@@ -18,8 +18,8 @@ from agent.answering.grounding import (
     split_sentences,
     strip_markers,
 )
-from agent.compliance import drop_forbidden_promises
-from agent.guardrails import leaks_prompt
+from agent.policy.compliance import drop_forbidden_promises
+from agent.policy.guardrails import leaks_prompt
 from agent.reply import Reply
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from agent import Answerer, Delta, Final
-from agent.compliance import disclosures, drop_forbidden_promises, promises_returns
+from agent.policy.compliance import disclosures, drop_forbidden_promises, promises_returns
 from knowledge.products import load_products
 
 

@@ -10,11 +10,11 @@ import pytest
 
 from agent import Answerer
 from agent.audit import AuditLog
-from agent.conversation import Conversation
-from agent.intents import classify_intent
-from agent.personal_data import mask_personal_data
+from agent.dialogue.conversation import Conversation
+from agent.dialogue.intents import classify_intent
+from agent.dialogue.slots import extract_slots
+from agent.policy.personal_data import mask_personal_data
 from agent.reply import Intent
-from agent.slots import extract_slots
 
 TODAY = date(2026, 11, 22)
 CARD = "6222600260001072444"
@@ -144,13 +144,13 @@ def test_a_question_goes_to_the_answerer_and_every_turn_is_audited(chat):
 
 @pytest.mark.parametrize("text", ["那五年期呢？", "五年期的呢", "What about the 5-year one?", "还有提前支取怎么算"])
 def test_elliptic_questions_are_follow_ups(text):
-    from agent.followup import is_follow_up
+    from agent.dialogue.followup import is_follow_up
 
     assert is_follow_up(text)
 
 
 def test_a_standalone_question_is_not_a_follow_up():
-    from agent.followup import is_follow_up
+    from agent.dialogue.followup import is_follow_up
 
     assert not is_follow_up("三年期定期存款利率是多少？")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent import Answerer
-from agent.guardrails import leaks_prompt, looks_like_injection, strip_instructions
+from agent.policy.guardrails import leaks_prompt, looks_like_injection, strip_instructions
 from agent.prompting import load_prompt, render
 from agent.reply import Intent
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.guardrails import addresses_the_assistant, looks_like_injection, strip_instructions
-from agent.scope import out_of_scope
+from agent.policy.guardrails import addresses_the_assistant, looks_like_injection, strip_instructions
+from agent.policy.scope import out_of_scope
 from knowledge.demo import demo_documents
 
 INJECTED_KB = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "injected_kb"

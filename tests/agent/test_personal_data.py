@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from agent.personal_data import (
+from agent.policy.personal_data import (
     PersonalDataKind,
     find_personal_data,
     luhn_valid,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.scope import out_of_scope
+from agent.policy.scope import out_of_scope
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ message, so what QA measures is what a customer gets."""
 
 from __future__ import annotations
 
-from agent.conversation import Conversation
+from agent.dialogue.conversation import Conversation
 from evals.cases import Case
 from evals.runner import InProcessTarget
 from evals.suite import Mode

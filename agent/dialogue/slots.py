@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from agent.personal_data import PersonalDataKind, find_personal_data
+from agent.policy.personal_data import PersonalDataKind, find_personal_data
 
 _REFERENCE = re.compile(r"(?:保单号?|合同号|(账号|卡号)|policy(?: number| no\.?)?"
                         r"|(account(?: number)?|card(?: number)?))"

@@ -12,12 +12,12 @@ from datetime import date
 
 from agent.answering.answer import Answerer
 from agent.audit import AuditLog
-from agent.followup import continued_question
-from agent.intents import classify_intent, required_slots
+from agent.dialogue.followup import continued_question
+from agent.dialogue.intents import classify_intent, required_slots
+from agent.dialogue.slots import extract_slots
 from agent.prompting import load_prompt, render
 from agent.question import Question
 from agent.reply import AnswerEvent, Final, Intent, Reply, final_of
-from agent.slots import extract_slots
 from knowledge.metadata import detect_language
 
 _HANDOFF_INTENTS = (Intent.COMPLAINT, Intent.CLAIM_REPORT)
