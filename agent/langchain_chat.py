@@ -40,7 +40,7 @@ def reply_metadata(reply: Reply, session_id: str, model_name: str) -> dict[str, 
 
 class EmployeeChatModel(BaseChatModel):
     answerer: Any  # agent.Answerer; Any keeps pydantic from inspecting it
-    audit: Any = None  # agent.audit.AuditLog, or None for an unaudited conversation
+    audit: Any = None  # agent.records.audit.AuditLog, or None for an unaudited conversation
     channel: str = "langchain"
     today: date | None = None
     model_name: str = Field(default="digital-employee", alias="model")

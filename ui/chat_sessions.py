@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from agent import Answerer, AnswerEvent
-from agent.audit import AuditLog, TurnRecord, UnknownSessionError
 from agent.dialogue.conversation import Conversation
+from agent.records.audit import AuditLog, TurnRecord, UnknownSessionError
 from ui.users import UserStore
 
 

@@ -152,8 +152,8 @@ def ingest(
 ) -> None:
     """Add or update documents in the knowledge base (published at once, or drafts with --draft); unchanged
     files are skipped."""
-    from agent.audit import open_audit_log
     from agent.employee import knowledge_base
+    from agent.records.audit import open_audit_log
     from knowledge.products import ProductDataError, load_products
     from ui.document_review import product_names, record_ingest
 
@@ -208,8 +208,8 @@ def kb_list(ctx: typer.Context) -> None:
 
 
 def _review_step(ctx: typer.Context, step: str, ids: list[str], by: str | None) -> None:
-    from agent.audit import open_audit_log
     from agent.employee import knowledge_base
+    from agent.records.audit import open_audit_log
     from knowledge import ReviewConflict, UnknownDocument
     from ui import document_review as review
 
@@ -257,8 +257,8 @@ def kb_edit(
     by: Annotated[str | None, _BY] = None,
 ) -> None:
     """Change a document's metadata; the result is a draft until `kb publish`."""
-    from agent.audit import open_audit_log
     from agent.employee import knowledge_base
+    from agent.records.audit import open_audit_log
     from knowledge import UnknownDocument
     from ui import document_review as review
 
@@ -287,8 +287,8 @@ def kb_remove(
     by: Annotated[str | None, _BY] = None,
 ) -> None:
     """Remove documents from the knowledge base."""
-    from agent.audit import open_audit_log
     from agent.employee import knowledge_base
+    from agent.records.audit import open_audit_log
     from knowledge import DocumentStatus
     from ui import document_review as review
 

@@ -26,9 +26,9 @@ class AskError(Exception):
 def ask(settings: Settings, question: str, as_json: bool, session: str | None,
         progress: ProgressFn | None = None) -> None:
     from agent import final_of
-    from agent.audit import UnknownSessionError, open_audit_log
     from agent.dialogue.conversation import Conversation
     from agent.employee import build_answerer
+    from agent.records.audit import UnknownSessionError, open_audit_log
     from modelpacks import MissingModelPackage
 
     audit = open_audit_log(settings)

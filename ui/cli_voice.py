@@ -81,7 +81,7 @@ def voice_timings(
 ) -> None:
     """Stage timings of recent spoken turns (hands-free on the customer page), from the audit log:
     milliseconds after the end of the customer's speech, median and 95th percentile."""
-    from agent.audit import AuditLog, audit_url
+    from agent.records.audit import AuditLog, audit_url
     from voice.turn_timings import STORED_PREFIX, by_kind, from_stored, summarize, summary_rows
 
     settings: Settings = ctx.obj

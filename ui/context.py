@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent import Answerer
-from agent.audit import AuditLog, open_audit_log
+from agent.records.audit import AuditLog, open_audit_log
 from knowledge import HybridRetriever, KnowledgeBase
 from settings import Settings
 from ui.auth import Gatekeeper

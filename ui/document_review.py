@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from agent.audit import AuditLog, EventRecord
+from agent.records.audit import AuditLog, EventRecord
 from knowledge import Document, DocumentStatus, KnowledgeBase
 from knowledge.metadata import metadata_changes
 from knowledge.products import ProductCatalog

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from agent.answering.answer import Answerer
-from agent.audit import AuditLog
 from agent.dialogue.followup import continued_question
 from agent.dialogue.intents import classify_intent, required_slots
 from agent.dialogue.slots import extract_slots
 from agent.prompting import load_prompt, render
 from agent.question import Question
+from agent.records.audit import AuditLog
 from agent.reply import AnswerEvent, Final, Intent, Reply, final_of
 from knowledge.metadata import detect_language
 
@@ -52,7 +52,7 @@ class Conversation:
         """Continue a session from its audit transcript: its language and the questions asked, so a
         follow-up ("那五年期呢？") completes with the earlier question. A complaint or claim still
         collecting slots starts again (the log keeps only masked values). Raises
-        :class:`~agent.audit.UnknownSessionError` when the audit log has no such session."""
+        :class:`~agent.records.audit.UnknownSessionError` when the audit log has no such session."""
         turns = audit.transcript(session_id)
         conversation = cls(answerer, audit, today=today, session_id=session_id)
         for customer, assistant in zip(turns, turns[1:], strict=False):

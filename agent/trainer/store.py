@@ -17,7 +17,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, Float, Integer, String, 
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from agent.database import Database
+from agent.records.database import Database
 from agent.trainer.bank import ExamQuestion
 from settings import Settings
 

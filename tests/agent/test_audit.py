@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
-from agent.audit import (
+from agent.records.audit import (
     REVEAL_ACTION,
     AuditLog,
     HandoffReason,
@@ -28,9 +28,9 @@ from agent.audit import (
     UnknownTurnError,
     audit_url,
 )
-from agent.audit_models import Base
+from agent.records.sealing import Sealer, SealingKeyError
+from agent.records.tables import Base
 from agent.reply import Citation, Intent, Reply
-from agent.sealing import Sealer, SealingKeyError
 from settings import Settings
 
 ID_NUMBER = "11010519491231002X"  # GB 11643 specimen, valid check digit

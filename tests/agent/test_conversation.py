@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 
 from agent import Answerer
-from agent.audit import AuditLog
 from agent.dialogue.conversation import Conversation
 from agent.dialogue.intents import classify_intent
 from agent.dialogue.slots import extract_slots
 from agent.policy.personal_data import mask_personal_data
+from agent.records.audit import AuditLog
 from agent.reply import Intent
 
 TODAY = date(2026, 11, 22)
@@ -274,7 +274,7 @@ def test_a_resumed_session_completes_follow_ups_with_its_earlier_questions(chat)
 
 
 def test_resuming_an_unknown_session_is_an_error_naming_it(chat):
-    from agent.audit import UnknownSessionError
+    from agent.records.audit import UnknownSessionError
 
     conversation, audit, _ = chat
     with pytest.raises(UnknownSessionError, match="nope"):

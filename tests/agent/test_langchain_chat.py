@@ -13,8 +13,8 @@ from langchain_tests.integration_tests import ChatModelIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from agent import Answerer
-from agent.audit import AuditLog
 from agent.langchain_chat import EmployeeChatModel
+from agent.records.audit import AuditLog
 
 
 class _OnTheDemoKnowledgeBase:

@@ -129,7 +129,7 @@ def test_a_customer_asks_a_demo_question_sees_the_cited_answer_and_opens_a_citat
     page.get_by_text("感谢您的反馈").wait_for()
     from sqlalchemy import text
 
-    from agent.audit import AuditLog, audit_url
+    from agent.records.audit import AuditLog, audit_url
 
     with AuditLog(audit_url(settings)) as audit, audit.engine.connect() as db:
         feedback = db.execute(text("SELECT feedback FROM turns WHERE role = 'assistant' AND text LIKE '%2.35%' "
@@ -240,7 +240,7 @@ def test_speaking_over_an_answer_cancels_it_and_the_new_question_is_answered(chr
 
     The second question is spoken once the first one shows in the chat (its answer has just started), not
     after a fixed pause, so a slow CPU changes how long this takes, not what it checks."""
-    from agent.audit import AuditLog, audit_url
+    from agent.records.audit import AuditLog, audit_url
 
     first = _spoken_wav(settings, "What happens to my time deposit when it matures?")
     second = _spoken_wav(settings, "I want to speak to a human.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent import Answerer
-from agent.audit import AuditLog
+from agent.records.audit import AuditLog
 from tests.agent.test_conversation import CountingLLM
 from ui.chat_sessions import ChatSessions, NotYourSession, SessionNotFound
 from ui.users import UserStore

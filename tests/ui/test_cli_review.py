@@ -22,7 +22,7 @@ def _id_of(listing: str, title: str) -> str:
 
 
 def test_ingest_publishes_and_ingest_draft_waits_for_kb_publish(settings, tmp_path):
-    from agent.audit import open_audit_log
+    from agent.records.audit import open_audit_log
 
     env = _env(settings, "cli-review")
     (tmp_path / "fees.md").write_text(FEES, encoding="utf-8")

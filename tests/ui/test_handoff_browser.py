@@ -12,7 +12,7 @@ COMPLAINT = "我要投诉，卡号是6222 0212 3456 7890，昨天被重复扣了
 
 def test_staff_see_masked_numbers_and_reveal_the_call_back_number_which_is_recorded(offline, server_url,  # noqa: F811
                                                                                      accounts, settings):
-    from agent.audit import REVEAL_ACTION, open_audit_log
+    from agent.records.audit import REVEAL_ACTION, open_audit_log
 
     customer = offline.page()
     customer.goto(server_url + "/")

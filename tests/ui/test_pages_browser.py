@@ -125,7 +125,7 @@ def test_a_staff_reply_is_its_own_bubble_signed_by_the_role_not_the_login_name(o
     ticket = re.search(r"工单号\s*([0-9a-f]{8})", customer.locator("#chat").inner_text()).group(1)
     bot_bubbles = customer.locator("#chat .message.bot").count()
 
-    from agent.audit import AuditLog, audit_url
+    from agent.records.audit import AuditLog, audit_url
 
     # the colleague's reply goes into the audit log, as the hand-off page writes it
     with AuditLog(audit_url(scripted.settings)) as audit:

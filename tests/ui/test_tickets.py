@@ -33,8 +33,8 @@ PILOT_COMPLAINT = "我要投诉，卡号是6222 0212 3456 7890，昨天被重复
 
 def test_the_pilots_complaint_keeps_no_card_or_phone_number_in_clear_and_staff_reveal_the_call_back_number(
         client, accounts, settings):
-    from agent.audit import REVEAL_ACTION, open_audit_log
-    from agent.audit_models import Base
+    from agent.records.audit import REVEAL_ACTION, open_audit_log
+    from agent.records.tables import Base
 
     response = client.post("/api/ask", json={"question": PILOT_COMPLAINT}, headers=accounts["carol"].headers)
     ticket_id = response.json()["ticket"]
@@ -98,7 +98,7 @@ def test_an_unknown_ticket_is_404_and_a_bad_status_filter_is_explained(client, a
 
 
 def test_feedback_is_stored_with_the_reply_turn(client, accounts, settings):
-    from agent.audit import AuditLog, audit_url
+    from agent.records.audit import AuditLog, audit_url
 
     reply = _complain(client, accounts["carol"])
     rated = client.post(f"/api/sessions/{reply['session_id']}/feedback",

@@ -18,7 +18,7 @@ def _url(reply: dict, turn_id: int | None = None) -> str:
 
 
 def test_the_pages_marks_are_stored_with_the_reply_as_a_timeline_in_order(client, accounts, settings):
-    from agent.audit import AuditLog, audit_url
+    from agent.records.audit import AuditLog, audit_url
     from voice.turn_timings import STORED_PREFIX, from_stored
 
     reply = _reply(client, accounts["carol"])

@@ -52,7 +52,7 @@ def test_speak_refuses_an_unknown_language(settings: Settings, env: dict[str, st
 
 def test_voice_timings_summarises_the_spoken_turns_in_the_audit_log(settings: Settings, tmp_path: Path) -> None:
     from agent import Intent, Reply
-    from agent.audit import AuditLog, audit_url
+    from agent.records.audit import AuditLog, audit_url
     from voice.turn_timings import to_stored
 
     local = settings.model_copy(update={"data_dir": tmp_path})

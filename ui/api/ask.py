@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from agent import Delta, Speakable, final_of
 from agent.answering.speakable import still_to_say
-from agent.audit_models import TurnRole
+from agent.records.tables import TurnRole
 from ui.api.common import open_session, reply_dict, sse, turn_dict
 from ui.auth import ANY_ROLE, Identity, require
 from ui.context import AppContext

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from agent import Final
-from agent.audit import TurnRecord
+from agent.records.audit import TurnRecord
 from ui.auth import Identity
 from ui.chat_sessions import LiveSession, NotYourSession, SessionNotFound
 from ui.context import AppContext

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from agent.audit_models import TurnRole
+from agent.records.tables import TurnRole
 from ui.api.common import open_session, turn_dict
 from ui.auth import ANY_ROLE, Identity, require
 from ui.context import AppContext

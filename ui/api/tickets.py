@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from agent.audit import HandoffRecord, NotSealedError, UnknownHandoffError
-from agent.audit_models import HandoffStatus
+from agent.records.audit import HandoffRecord, NotSealedError, UnknownHandoffError
+from agent.records.tables import HandoffStatus
 from ui.api.common import turn_dict
 from ui.auth import Identity, require
 from ui.context import AppContext

@@ -18,8 +18,8 @@ import gradio as gr
 
 from agent import Delta, Final, Speakable
 from agent.answering.speakable import still_to_say
-from agent.audit import TurnRecord
-from agent.audit_models import TurnRole
+from agent.records.audit import TurnRecord
+from agent.records.tables import TurnRole
 from ui.auth import Identity, parse_owner
 from ui.avatar import avatar_component
 from ui.chat_sessions import LiveSession, NotYourSession, SessionNotFound

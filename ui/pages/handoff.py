@@ -11,8 +11,8 @@ from typing import Any
 
 import gradio as gr
 
-from agent.audit import NotSealedError, UnknownHandoffError
-from agent.audit_models import HandoffStatus
+from agent.records.audit import NotSealedError, UnknownHandoffError
+from agent.records.tables import HandoffStatus
 from ui.auth import parse_owner
 from ui.context import AppContext
 from ui.web import PageText, nav_bar, request_language, text

@@ -6,7 +6,7 @@ SQLite (a file under ``data_dir``) by default; any SQLAlchemy URL works, Postgre
 citation titles, sections and quotes, slot values, summaries, customer references and staff names.
 Identifiers (session, document and chunk ids), intents, roles and statuses are stored as given.
 A ticket's slots keep a hint staff can check a caller against ([电话 尾号5678]); the clear value of a
-slot holding personal data is sealed (encrypted, :mod:`agent.sealing`) when the log has a key, and
+slot holding personal data is sealed (encrypted, :mod:`agent.records.sealing`) when the log has a key, and
 opened only by :meth:`AuditLog.reveal_slot`, which records who asked. Staff actions (a reveal, a document
 published) are :class:`EventRecord` rows.
 
@@ -26,7 +26,10 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from agent.audit_models import (
+from agent.policy.personal_data import find_personal_data, mask_for_staff, mask_personal_data
+from agent.records.database import Database
+from agent.records.sealing import Sealer
+from agent.records.tables import (
     Base,
     CitationRow,
     EventRow,
@@ -39,10 +42,7 @@ from agent.audit_models import (
     TurnRow,
     utc_now,
 )
-from agent.database import Database
-from agent.policy.personal_data import find_personal_data, mask_for_staff, mask_personal_data
 from agent.reply import Citation, RecordedTurn, Reply
-from agent.sealing import Sealer
 from settings import Settings
 
 log = logging.getLogger(__name__)

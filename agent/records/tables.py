@@ -1,7 +1,7 @@
 """Tables of the audit log: sessions, their turns, the citations of each reply, hand-off tickets, the
 sealed (encrypted) personal data staff need to act on a ticket, and staff actions (events).
 
-Internal to :mod:`agent.audit`; callers get frozen records from there, never these ORM objects.
+Internal to :mod:`agent.records.audit`; callers get frozen records from there, never these ORM objects.
 Every timestamp is stored and read back as timezone-aware UTC, on SQLite (which keeps no zone) too.
 """
 

@@ -2,7 +2,7 @@
 
 Everything else the audit log keeps is masked; these few values are sealed with Fernet (AES-128-CBC with
 an HMAC, from ``cryptography``) so a stolen database file or backup does not hold them in clear, and they
-are opened only for a staff member who asks, each time recorded (:meth:`agent.audit.AuditLog.reveal_slot`).
+are opened only for a staff member who asks, each time recorded (:meth:`agent.records.audit.AuditLog.reveal_slot`).
 """
 
 from __future__ import annotations
