@@ -73,6 +73,12 @@ RECORD_CHAT_JS = """() => {
 }"""
 
 
+def _record_chat(page) -> None:  # type: ignore[no-untyped-def]
+    """Gradio draws #chat after the question box: observe it only once it is there (CI raced it)."""
+    page.wait_for_selector("#chat")
+    page.evaluate(RECORD_CHAT_JS)
+
+
 def _chat_states(page) -> list[str]:  # type: ignore[no-untyped-def]
     return page.evaluate("window.__chat")
 
@@ -86,7 +92,7 @@ def test_the_chat_says_answering_then_checking_and_never_shows_a_draft_the_check
     page = offline.page()
     page.goto(scripted.url + "/")
     page.wait_for_selector("#question textarea")
-    page.evaluate(RECORD_CHAT_JS)
+    _record_chat(page)
     _ask(page, "三年期定期存款利率是多少？请直接告诉我。")
     _wait_chat(page, "正在回答…")
     _wait_chat(page, "核对中…")
@@ -101,7 +107,7 @@ def test_a_checked_answer_replaces_checking_and_its_marker_opens_the_cited_passa
     page = offline.page()
     page.goto(scripted.url + "/")
     page.wait_for_selector("#question textarea")
-    page.evaluate(RECORD_CHAT_JS)
+    _record_chat(page)
     _ask(page, "三年期定期存款利率是多少？")
     _wait_chat(page, "核对中…")
     link = page.locator("#chat a.cite-ref").first
